@@ -1,0 +1,1 @@
+"""Message contracts shared by the orchestrator and the participants, and nothing else."""

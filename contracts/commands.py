@@ -1,0 +1,50 @@
+"""Commands the saga sends to participants: imperative, each with a deterministic command_id.
+
+The command_id is `<workflow id>:<step>`, the same for every attempt of a step, so a retried
+activity re-sends the same command and the participant answers it from its processed-commands
+table instead of acting twice.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from contracts.orders import OrderLine
+
+
+class _Command(BaseModel):
+    command_id: str = Field(min_length=1, max_length=200)
+    order_id: str = Field(min_length=1, max_length=100)
+
+
+class ReserveStock(_Command):
+    kind: Literal["ReserveStock"] = "ReserveStock"
+    items: list[OrderLine] = Field(min_length=1)
+
+
+class ReleaseStock(_Command):
+    kind: Literal["ReleaseStock"] = "ReleaseStock"
+    reason: str
+
+
+class AuthorizePayment(_Command):
+    kind: Literal["AuthorizePayment"] = "AuthorizePayment"
+    customer_id: str
+    payment_method: str
+    amount_cents: int = Field(ge=0)
+
+
+class VoidAuthorization(_Command):
+    kind: Literal["VoidAuthorization"] = "VoidAuthorization"
+    reason: str
+
+
+class CapturePayment(_Command):
+    kind: Literal["CapturePayment"] = "CapturePayment"
+
+
+InventoryCommand = Annotated[ReserveStock | ReleaseStock, Field(discriminator="kind")]
+PaymentCommand = Annotated[
+    AuthorizePayment | VoidAuthorization | CapturePayment, Field(discriminator="kind")
+]
+Command = ReserveStock | ReleaseStock | AuthorizePayment | VoidAuthorization | CapturePayment

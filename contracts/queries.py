@@ -1,0 +1,39 @@
+"""Queries a participant answers over request/reply; they change nothing."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from contracts.events import EventEnvelope
+from contracts.orders import Sku
+
+
+class GetStock(BaseModel):
+    kind: Literal["GetStock"] = "GetStock"
+    sku: Sku
+
+
+class StockLevel(BaseModel):
+    sku: str
+    found: bool
+    name: str = ""
+    unit_price_cents: int = 0
+    on_hand: int = 0
+    reserved: int = 0
+    available: int = 0
+
+
+class ReadFeed(BaseModel):
+    """Events of the service's log after `after_seq`: how a projector catches up on a gap."""
+
+    kind: Literal["ReadFeed"] = "ReadFeed"
+    after_seq: int = Field(ge=0)
+    limit: int = Field(default=500, ge=1, le=5000)
+
+
+class FeedPage(BaseModel):
+    events: list[EventEnvelope]
+
+
+InventoryQuery = Annotated[GetStock | ReadFeed, Field(discriminator="kind")]
+PaymentQuery = ReadFeed

@@ -1,0 +1,1 @@
+"""RabbitMQ plumbing (aio-pika): topology, request/reply, command consumers, the outbox relay."""

@@ -1,0 +1,1 @@
+"""Database plumbing every service uses: engines, the processed-commands table, the event log."""

@@ -1,0 +1,1 @@
+"""One pydantic-settings class per process, read from ORDERSAGA_* environment variables."""
