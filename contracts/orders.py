@@ -1,4 +1,4 @@
-"""What an order is made of: the lines a customer asks for and the statuses an order moves through."""
+"""What an order is made of: the lines a customer asks for and the statuses it moves through."""
 
 from enum import StrEnum
 from typing import Annotated

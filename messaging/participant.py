@@ -77,12 +77,16 @@ class ParticipantRuntime:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=self._prefetch)
         queue = await channel.declare_queue(
-            self._topology.query_queue(self._spec.service), auto_delete=True,
+            self._topology.query_queue(self._spec.service),
+            auto_delete=True,
             arguments={"x-message-ttl": 10_000},
         )
         consumer: Consumer[Any] = Consumer(
-            channel, self._topology, self._spec.service,
-            self._spec.parse_query, self._spec.handle_query,
+            channel,
+            self._topology,
+            self._spec.service,
+            self._spec.parse_query,
+            self._spec.handle_query,
         )
         await consumer.start(queue)
         self._consumers.append(consumer)

@@ -35,7 +35,9 @@ class RequestClient:
     async def start(self) -> None:
         self._channel = await self._connection.channel(publisher_confirms=True)
         name = self._topology.reply_queue(uuid.uuid4().hex)
-        self._reply_queue = await self._channel.declare_queue(name, exclusive=True, auto_delete=True)
+        self._reply_queue = await self._channel.declare_queue(
+            name, exclusive=True, auto_delete=True
+        )
         await self._reply_queue.consume(self._on_reply, no_ack=True)
 
     async def close(self) -> None:

@@ -67,7 +67,7 @@ async def declare_dead_letter_queue(
     return queue
 
 
-async def declare_events_exchange(
-    channel: AbstractChannel, topology: Topology
-) -> AbstractExchange:
-    return await channel.declare_exchange(topology.events_exchange, ExchangeType.TOPIC, durable=True)
+async def declare_events_exchange(channel: AbstractChannel, topology: Topology) -> AbstractExchange:
+    return await channel.declare_exchange(
+        topology.events_exchange, ExchangeType.TOPIC, durable=True
+    )

@@ -41,7 +41,9 @@ async def append_events(
 async def _advance_sequence(session: AsyncSession, tables: MessagingTables, count: int) -> int:
     seq = tables.event_sequence
     result = await session.execute(
-        update(seq).where(seq.c.id == 1).values(last_seq=seq.c.last_seq + count)
+        update(seq)
+        .where(seq.c.id == 1)
+        .values(last_seq=seq.c.last_seq + count)
         .returning(seq.c.last_seq)
     )
     return int(result.scalar_one())
@@ -54,7 +56,9 @@ async def read_feed(
     ev = tables.events
     rows = await session.execute(
         select(ev.c.seq, ev.c.payload, ev.c.occurred_at)
-        .where(ev.c.seq > after_seq).order_by(ev.c.seq).limit(limit)
+        .where(ev.c.seq > after_seq)
+        .order_by(ev.c.seq)
+        .limit(limit)
     )
     return [_envelope(source, row.seq, row.payload, row.occurred_at) for row in rows]
 
@@ -65,7 +69,9 @@ async def read_unpublished(
     ev = tables.events
     rows = await session.execute(
         select(ev.c.seq, ev.c.payload, ev.c.occurred_at)
-        .where(ev.c.published_at.is_(None)).order_by(ev.c.seq).limit(limit)
+        .where(ev.c.published_at.is_(None))
+        .order_by(ev.c.seq)
+        .limit(limit)
     )
     return [_envelope(source, row.seq, row.payload, row.occurred_at) for row in rows]
 

@@ -37,8 +37,12 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
     events = Table(
         "events",
         metadata,
-        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-               autoincrement=False),
+        Column(
+            "seq",
+            BigInteger().with_variant(Integer, "sqlite"),
+            primary_key=True,
+            autoincrement=False,
+        ),
         Column("kind", String(64), nullable=False),
         Column("payload", Text, nullable=False),
         Column("occurred_at", DateTime(timezone=True), nullable=False),

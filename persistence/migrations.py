@@ -4,6 +4,9 @@ Each service keeps its migrations in `<service>/migrations`; its env.py only cal
 `configure_from_code(metadata)`.
 """
 
+import importlib
+from pathlib import Path
+
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Connection, MetaData, text
@@ -14,7 +17,8 @@ _LOCK_ID = 7_202_611  # any constant: serialises concurrent upgrades of one Post
 
 async def upgrade_to_head(engine: AsyncEngine, service_package: str) -> None:
     config = Config()
-    config.set_main_option("script_location", f"{service_package}:migrations")
+    package_dir = Path(str(importlib.import_module(service_package).__file__)).parent
+    config.set_main_option("script_location", str(package_dir / "migrations"))
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_ID})"))
@@ -29,8 +33,6 @@ def _upgrade(connection: Connection, config: Config) -> None:
 def configure_from_code(target_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py."""
     connection = context.config.attributes["connection"]
-    context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
-    )
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
