@@ -7,7 +7,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.inputs import ApproveOrder, CloseOrder
@@ -202,7 +202,7 @@ class OrderSaga:
         elif is_cancelled_exception(error):
             await self._roll_back(OrderStatus.CANCELLED, "Cancelled", "workflow cancelled")
             raise error
-        elif isinstance(error, ActivityError):
+        elif isinstance(error, FailureError):
             code, reason = describe_failure(self._step, error)
             self._log(self._step, "failed", reason)
             if is_business_rejection(error) and self._undo[-1].step == self._step:
@@ -241,7 +241,7 @@ class OrderSaga:
                 await call()
                 self._log(step, "compensated" if compensating else "done", summary)
                 return
-            except ActivityError as error:
+            except FailureError as error:
                 _, reason = describe_failure(step, error)
                 self._log(step, "compensation-failed" if compensating else "failed", reason)
                 await self._wait_for_operator()
