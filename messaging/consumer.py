@@ -60,8 +60,8 @@ class Consumer(Generic[M]):
             return
         try:
             reply = await self._handle(request)
-        except Exception:
-            log.exception("%s: handler failed; the broker will redeliver", self._service)
+        except Exception as error:
+            log.warning("%s: handler failed, the broker will redeliver: %r", self._service, error)
             await message.nack(requeue=True)
             return
         await self._reply(message, reply)

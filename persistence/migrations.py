@@ -17,7 +17,7 @@ _LOCK_ID = 7_202_611  # any constant: serialises concurrent upgrades of one Post
 
 async def upgrade_to_head(engine: AsyncEngine, service_package: str) -> None:
     config = Config()
-    package_dir = Path(str(importlib.import_module(service_package).__file__)).parent
+    package_dir = Path(next(iter(importlib.import_module(service_package).__path__)))
     config.set_main_option("script_location", str(package_dir / "migrations"))
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

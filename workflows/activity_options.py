@@ -1,9 +1,11 @@
 """How each kind of saga step runs, decided once because it shapes every recorded history.
 
-- Forward steps are local activities: each is a short command round trip (a few ms), and a
-  local activity is recorded as a marker in the workflow task that ran it, which saves the
-  activity-task dispatch of a regular activity. They are retried by the worker within the
-  step's deadline (`schedule_to_close`); past it the saga compensates.
+- Every step is first tried as one local activity attempt: a short command round trip (a few
+  ms) recorded as a marker, with no activity-task dispatch through the server.
+- A step that gets no quick answer (a participant is down or slow) continues as a regular
+  activity for the rest of its deadline. A local activity would hold the workflow task open
+  while it waits, and with it queries, updates and timers; a regular activity waits on the
+  server's timers while the saga stays responsive. Past the deadline the saga compensates.
 - Compensations are regular activities: they may have to wait out a participant outage, so they
   run on the server's timers, appear as pending activities with their attempt count in the UI,
   and do not hold a workflow task while they wait.
@@ -21,26 +23,22 @@ from contracts.saga import SagaTimeouts
 NON_RETRYABLE = [code.value for code in RejectionCode] + ["UnexpectedReply"]
 
 
-def forward_step(timeouts: SagaTimeouts) -> dict[str, Any]:
+def quick_try(timeouts: SagaTimeouts) -> dict[str, Any]:
+    """The first try of a step: one local activity attempt, as long as one reply may take."""
     return {
         "start_to_close_timeout": timeouts.attempt,
-        "schedule_to_close_timeout": timeouts.step,
-        "retry_policy": RetryPolicy(
-            initial_interval=timedelta(milliseconds=200),
-            maximum_interval=timedelta(seconds=2),
-            non_retryable_error_types=NON_RETRYABLE,
-        ),
+        "retry_policy": RetryPolicy(maximum_attempts=1),
     }
 
 
-def after_pivot(timeouts: SagaTimeouts) -> dict[str, Any]:
-    """Approve and capture: retried until they succeed or the window runs out."""
+def patient_try(timeouts: SagaTimeouts, remaining: timedelta) -> dict[str, Any]:
+    """The rest of a forward step's deadline, as a regular activity retried by the server."""
     return {
         "start_to_close_timeout": timeouts.attempt,
-        "schedule_to_close_timeout": timeouts.compensation,
+        "schedule_to_close_timeout": max(remaining, timedelta(seconds=1)),
         "retry_policy": RetryPolicy(
             initial_interval=timedelta(milliseconds=200),
-            maximum_interval=timedelta(seconds=10),
+            maximum_interval=timedelta(seconds=2),
             non_retryable_error_types=NON_RETRYABLE,
         ),
     }

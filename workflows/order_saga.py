@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -164,22 +165,22 @@ class OrderSaga:
         await self._retriable_step(
             "approve-order",
             f"approve order {order_id}",
-            lambda: workflow.execute_local_activity_method(
+            lambda: self._quick_then_patient(
                 OrderActivities.approve_order,
                 ApproveOrder(order_id=order_id, total_cents=total_cents),
-                summary=f"approve order {order_id}",
-                **activity_options.after_pivot(self._timeouts),
+                f"approve order {order_id}",
+                self._timeouts.compensation,
             ),
         )
         self._set_status(OrderStatus.APPROVED)
         await self._retriable_step(
             "capture-payment",
             f"capture {_money(total_cents)}",
-            lambda: workflow.execute_local_activity_method(
+            lambda: self._quick_then_patient(
                 ParticipantActivities.capture_payment,
                 CapturePayment(command_id=f"{wid}:capture-payment", order_id=order_id),
-                summary=f"capture {_money(total_cents)} of order {order_id}",
-                **activity_options.after_pivot(self._timeouts),
+                f"capture {_money(total_cents)} of order {order_id}",
+                self._timeouts.compensation,
             ),
         )
         self._set_status(OrderStatus.COMPLETED)
@@ -187,11 +188,29 @@ class OrderSaga:
     async def _forward_step(self, step: str, summary: str, activity: Any, arg: Any) -> Any:
         self._step = step
         self._log(step, "started", summary)
-        result = await workflow.execute_local_activity_method(
-            activity, arg, summary=summary, **activity_options.forward_step(self._timeouts)
-        )
+        result = await self._quick_then_patient(activity, arg, summary, self._timeouts.step)
         self._log(step, "done", summary)
         return result
+
+    async def _quick_then_patient(
+        self, activity: Any, arg: Any, summary: str, deadline: timedelta
+    ) -> Any:
+        """One local attempt; without a quick answer, a regular activity until the deadline."""
+        began = workflow.now()
+        try:
+            return await workflow.execute_local_activity_method(
+                activity, arg, summary=summary, **activity_options.quick_try(self._timeouts)
+            )
+        except FailureError as error:
+            if is_business_rejection(error) or is_cancelled_exception(error):
+                raise
+        remaining = deadline - (workflow.now() - began)
+        return await workflow.execute_activity_method(
+            activity,
+            arg,
+            summary=summary,
+            **activity_options.patient_try(self._timeouts, remaining),
+        )
 
     async def _on_failure(self, error: BaseException) -> None:
         if self._after_pivot is not None and is_cancelled_exception(error):

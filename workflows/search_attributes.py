@@ -4,6 +4,8 @@ A real cluster needs them registered once (the README shows the commands); `orde
 registers them on the dev server.
 """
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
@@ -11,4 +13,4 @@ ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 ORDER_TOTAL = SearchAttributeKey.for_float("OrderTotal")
 REJECTION_REASON = SearchAttributeKey.for_keyword("RejectionReason")
 
-ALL = [CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL, REJECTION_REASON]
+ALL: list[SearchAttributeKey[Any]] = [CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL, REJECTION_REASON]

@@ -1,0 +1,139 @@
+"""Inventory's command handlers: reserve stock for an order, release it on compensation.
+
+Each command rule runs inside `handle_once`'s transaction and savepoint: it loads, acts and
+returns an Outcome; the stored reply, the event and the commit are handle_once's business.
+
+Stock is taken with one conditional UPDATE per SKU (`... WHERE on_hand - reserved >= :q`),
+never read-then-write, so concurrent orders cannot oversell on PostgreSQL READ COMMITTED (the
+WHERE is re-checked after the row lock) or on SQLite (writers are serialised).
+
+A ReserveStock racing a ReleaseStock of the same order both insert the order's reservation
+row; the loser fails on its primary key, the broker redelivers it, and the retry sees the
+winner's row: the reservation is released, or the late reservation is refused.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.commands import ReleaseStock, ReserveStock
+from contracts.events import StockReleased, StockReserved
+from contracts.orders import OrderLine, PricedLine
+from contracts.rejections import Rejected
+from contracts.replies import Reply
+from inventory.domain import (
+    ReservationStatus,
+    already_released,
+    merge_lines,
+    out_of_stock,
+    total_cents,
+    unknown_sku,
+)
+from inventory.models import TABLES, Reservation, StockItem
+from persistence.command_handler import Outcome, handle_once
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def handle_command(sessions: Sessions, command: ReserveStock | ReleaseStock) -> Reply:
+    if isinstance(command, ReserveStock):
+        return await handle_once(sessions, TABLES, command, reserve_stock)
+    return await handle_once(sessions, TABLES, command, release_stock)
+
+
+async def reserve_stock(session: AsyncSession, command: ReserveStock) -> Outcome:
+    existing = await session.get(Reservation, command.order_id)
+    if existing is not None:
+        return _already_reserved(existing)
+    lines = [await _take(session, line) for line in merge_lines(command.items)]
+    session.add(_reservation(command.order_id, ReservationStatus.RESERVED, lines))
+    await session.flush()
+    return Outcome(
+        StockReserved(order_id=command.order_id, lines=lines, total_cents=total_cents(lines))
+    )
+
+
+async def release_stock(session: AsyncSession, command: ReleaseStock) -> Outcome:
+    lines = await _claim_release(session, command.order_id)
+    if lines is None:
+        await _leave_tombstone(session, command.order_id)
+        return Outcome(StockReleased(order_id=command.order_id, lines=[]), changed=False)
+    for line in lines:
+        await _give_back(session, line)
+    released = [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines]
+    return Outcome(StockReleased(order_id=command.order_id, lines=released))
+
+
+def _already_reserved(reservation: Reservation) -> Outcome:
+    """Another command for the same order got here first: refuse after a release, else
+    answer with what is already held rather than reserving it twice."""
+    if reservation.status == ReservationStatus.RELEASED:
+        raise already_released(reservation.order_id)
+    lines = [PricedLine.model_validate(line) for line in reservation.lines]
+    body = StockReserved(
+        order_id=reservation.order_id, lines=lines, total_cents=reservation.total_cents
+    )
+    return Outcome(body, changed=False)
+
+
+async def _take(session: AsyncSession, line: OrderLine) -> PricedLine:
+    result = await session.execute(
+        update(StockItem)
+        .where(StockItem.sku == line.sku, StockItem.on_hand - StockItem.reserved >= line.quantity)
+        .values(reserved=StockItem.reserved + line.quantity)
+        .returning(StockItem.unit_price_cents)
+        .execution_options(synchronize_session=False)
+    )
+    price = result.scalar_one_or_none()
+    if price is None:
+        raise await _why_not_reservable(session, line)
+    return PricedLine(sku=line.sku, quantity=line.quantity, unit_price_cents=price)
+
+
+async def _why_not_reservable(session: AsyncSession, line: OrderLine) -> Rejected:
+    item = await session.get(StockItem, line.sku)
+    if item is None:
+        return unknown_sku(line.sku)
+    return out_of_stock(line.sku, item.on_hand - item.reserved, line.quantity)
+
+
+async def _claim_release(session: AsyncSession, order_id: str) -> list[PricedLine] | None:
+    """Flip RESERVED to RELEASED in one statement, so only one release gives units back."""
+    result = await session.execute(
+        update(Reservation)
+        .where(Reservation.order_id == order_id, Reservation.status == ReservationStatus.RESERVED)
+        .values(status=ReservationStatus.RELEASED, updated_at=datetime.now(UTC))
+        .returning(Reservation.lines)
+        .execution_options(synchronize_session=False)
+    )
+    lines = result.scalar_one_or_none()
+    return None if lines is None else [PricedLine.model_validate(line) for line in lines]
+
+
+async def _leave_tombstone(session: AsyncSession, order_id: str) -> None:
+    """Remember the release even when nothing was reserved, so a late reserve is refused."""
+    if await session.get(Reservation, order_id) is None:
+        session.add(_reservation(order_id, ReservationStatus.RELEASED, []))
+        await session.flush()
+
+
+async def _give_back(session: AsyncSession, line: OrderLine) -> None:
+    await session.execute(
+        update(StockItem)
+        .where(StockItem.sku == line.sku)
+        .values(reserved=StockItem.reserved - line.quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _reservation(order_id: str, status: ReservationStatus, lines: list[PricedLine]) -> Reservation:
+    now = datetime.now(UTC)
+    return Reservation(
+        order_id=order_id,
+        status=status,
+        lines=[line.model_dump() for line in lines],
+        total_cents=total_cents(lines),
+        created_at=now,
+        updated_at=now,
+    )

@@ -1,0 +1,1 @@
+"""The payment participant: authorizes, voids and captures an order's payment."""
