@@ -9,7 +9,6 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,9 +19,7 @@ from inventory.handlers import handle_command
 from inventory.models import TABLES
 from inventory.queries import SOURCE, handle_query
 from inventory.seed import seed_if_empty
-from messaging.participant import ParticipantRuntime, ParticipantSpec
-from persistence.engine import create_engine, session_factory
-from persistence.migrations import upgrade_to_head
+from messaging.participant import ParticipantSpec, RunningParticipant, running_participant
 from settings.participant import InventorySettings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -41,42 +38,12 @@ def spec(sessions: Sessions) -> ParticipantSpec:
     )
 
 
-@dataclass(frozen=True)
-class RunningInventory:
-    sessions: Sessions
-    runtime: ParticipantRuntime
-
-
 @asynccontextmanager
-async def database(url: str, seed: bool) -> AsyncIterator[Sessions]:
-    """The service's database at the latest migration, seeded on first start if asked."""
-    engine = create_engine(url)
-    try:
-        await upgrade_to_head(engine, "inventory")
-        sessions = session_factory(engine)
-        if seed:
-            await seed_if_empty(sessions)
-        yield sessions
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def running(settings: InventorySettings) -> AsyncIterator[RunningInventory]:
-    async with database(settings.inventory_db_url, settings.seed) as sessions:
-        runtime = ParticipantRuntime(
-            spec(sessions),
-            settings.rabbitmq_url,
-            settings.topology,
-            sessions,
-            TABLES,
-            settings.prefetch,
-        )
-        try:
-            await runtime.start()
-            yield RunningInventory(sessions, runtime)
-        finally:
-            await runtime.stop()
+async def running(settings: InventorySettings) -> AsyncIterator[RunningParticipant]:
+    async with running_participant(
+        settings, "inventory", settings.inventory_db_url, spec, TABLES, seed_if_empty
+    ) as participant:
+        yield participant
 
 
 async def run(settings: InventorySettings, stop: asyncio.Event) -> None:

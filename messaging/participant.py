@@ -3,7 +3,7 @@ its outbox relay, started together and stopped together."""
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,9 @@ from messaging.connection import connect
 from messaging.consumer import Consumer
 from messaging.outbox_relay import OutboxRelay
 from messaging.topology import Topology, declare_command_queue
+from persistence.database import Seed, migrated_database
 from persistence.messaging_tables import MessagingTables
+from settings.participant import ParticipantSettings
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,36 @@ class ParticipantRuntime:
                 await self._relay_task
         if self._connection is not None:
             await self._connection.close()
+
+
+@dataclass(frozen=True)
+class RunningParticipant:
+    sessions: async_sessionmaker[AsyncSession]
+    runtime: ParticipantRuntime
+
+
+@contextlib.asynccontextmanager
+async def running_participant(
+    settings: ParticipantSettings,
+    package: str,
+    db_url: str,
+    make_spec: Callable[[async_sessionmaker[AsyncSession]], ParticipantSpec],
+    tables: MessagingTables,
+    seed: Seed | None,
+) -> AsyncIterator[RunningParticipant]:
+    """A participant's whole lifecycle: its database (migrations and models in `package`) at
+    head and seeded if asked, then its consumers and relay until the block exits."""
+    async with migrated_database(db_url, package, seed if settings.seed else None) as sessions:
+        runtime = ParticipantRuntime(
+            make_spec(sessions),
+            settings.rabbitmq_url,
+            settings.topology,
+            sessions,
+            tables,
+            settings.prefetch,
+        )
+        try:
+            await runtime.start()
+            yield RunningParticipant(sessions, runtime)
+        finally:
+            await runtime.stop()

@@ -9,20 +9,17 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.commands import PaymentCommand
 from contracts.queries import PaymentQuery
-from messaging.participant import ParticipantRuntime, ParticipantSpec
+from messaging.participant import ParticipantSpec, RunningParticipant, running_participant
 from payment.handlers import handle_command
 from payment.models import TABLES
 from payment.queries import SOURCE, handle_query
 from payment.seed import seed_if_empty
-from persistence.engine import create_engine, session_factory
-from persistence.migrations import upgrade_to_head
 from settings.participant import PaymentSettings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -41,42 +38,12 @@ def spec(sessions: Sessions) -> ParticipantSpec:
     )
 
 
-@dataclass(frozen=True)
-class RunningPayment:
-    sessions: Sessions
-    runtime: ParticipantRuntime
-
-
 @asynccontextmanager
-async def database(url: str, seed: bool) -> AsyncIterator[Sessions]:
-    """The service's database at the latest migration, seeded on first start if asked."""
-    engine = create_engine(url)
-    try:
-        await upgrade_to_head(engine, "payment")
-        sessions = session_factory(engine)
-        if seed:
-            await seed_if_empty(sessions)
-        yield sessions
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def running(settings: PaymentSettings) -> AsyncIterator[RunningPayment]:
-    async with database(settings.payment_db_url, settings.seed) as sessions:
-        runtime = ParticipantRuntime(
-            spec(sessions),
-            settings.rabbitmq_url,
-            settings.topology,
-            sessions,
-            TABLES,
-            settings.prefetch,
-        )
-        try:
-            await runtime.start()
-            yield RunningPayment(sessions, runtime)
-        finally:
-            await runtime.stop()
+async def running(settings: PaymentSettings) -> AsyncIterator[RunningParticipant]:
+    async with running_participant(
+        settings, "payment", settings.payment_db_url, spec, TABLES, seed_if_empty
+    ) as participant:
+        yield participant
 
 
 async def run(settings: PaymentSettings, stop: asyncio.Event) -> None:

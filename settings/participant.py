@@ -5,13 +5,14 @@ from pydantic import Field
 from settings.common import ProcessSettings, sqlite_url
 
 
-class InventorySettings(ProcessSettings):
+class ParticipantSettings(ProcessSettings):
+    prefetch: int = Field(default=32, ge=1, description="commands in flight per consumer")
+    seed: bool = Field(default=True, description="put demo data in an empty database")
+
+
+class InventorySettings(ParticipantSettings):
     inventory_db_url: str = sqlite_url("inventory")
-    prefetch: int = Field(default=32, ge=1, description="commands in flight per consumer")
-    seed: bool = True
 
 
-class PaymentSettings(ProcessSettings):
+class PaymentSettings(ParticipantSettings):
     payment_db_url: str = sqlite_url("payment")
-    prefetch: int = Field(default=32, ge=1, description="commands in flight per consumer")
-    seed: bool = True

@@ -79,7 +79,25 @@ class OrderSaga:
         except BaseException as error:  # cancellation is not an Exception
             await self._on_failure(error)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if workflow.patched("record-steps-before-completing"):
+            await self._record_steps_before_completing()
         return self._state
+
+    async def _record_steps_before_completing(self) -> None:
+        """End this workflow task before completing, so its local-activity results are stored.
+
+        The server refuses a completion when a cancel or an update arrived during the workflow
+        task (UnhandledCommand); the retried task would then replay without the markers of the
+        local steps that did run, and see the cancel first: an order charged but CANCELLED. A
+        timer is a command the server accepts however many events arrived, so the markers are
+        recorded with it. A cancel arriving now is too late: the order is settled.
+        """
+        barrier = asyncio.create_task(workflow.sleep(timedelta(milliseconds=1)))
+        try:
+            await asyncio.shield(barrier)
+        except asyncio.CancelledError:
+            self._log("cancel", "failed", "cancellation ignored: the order is already settled")
+            await barrier
 
     @workflow.query
     def state(self) -> SagaState:
@@ -245,7 +263,13 @@ class OrderSaga:
                 )
             self._set_status(final, code)
 
-        await asyncio.shield(asyncio.create_task(compensate_all()))
+        compensating = asyncio.create_task(compensate_all())
+        try:
+            await asyncio.shield(compensating)
+        except asyncio.CancelledError:
+            # A rollback already under way finishes; the order ends as the rollback decided.
+            self._log("cancel", "failed", "cancellation ignored: the order is being compensated")
+            await compensating
 
     async def _retriable_step(
         self,

@@ -21,7 +21,7 @@ from inventory.handlers import handle_command
 from inventory.models import Reservation, StockItem
 from inventory.queries import get_stock, read_events
 from inventory.seed import seed_if_empty
-from inventory.service import database
+from persistence.database import migrated_database
 from tests.conftest import DatabaseFactory
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -29,7 +29,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @pytest.fixture
 async def sessions(database_url_factory: DatabaseFactory) -> AsyncIterator[Sessions]:
-    async with database(await database_url_factory.new_url("inventory"), seed=False) as made:
+    async with migrated_database(
+        await database_url_factory.new_url("inventory"), "inventory"
+    ) as made:
         yield made
 
 

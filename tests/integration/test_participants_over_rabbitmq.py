@@ -16,6 +16,7 @@ from contracts.orders import OrderLine
 from contracts.queries import FeedPage, GetStock, ReadFeed, StockLevel
 from inventory import service as inventory_service
 from messaging.connection import connect
+from messaging.participant import RunningParticipant
 from messaging.request_reply import RequestClient
 from messaging.topology import Topology, declare_command_queue, declare_events_exchange
 from payment import service as payment_service
@@ -46,7 +47,7 @@ async def client(
 @pytest.fixture
 async def inventory(
     database_url_factory: DatabaseFactory, rabbitmq_url: str, topology: Topology
-) -> AsyncIterator[inventory_service.RunningInventory]:
+) -> AsyncIterator[RunningParticipant]:
     settings = InventorySettings(
         environment="test",
         rabbitmq_url=rabbitmq_url,
@@ -60,7 +61,7 @@ async def inventory(
 @pytest.fixture
 async def payment(
     database_url_factory: DatabaseFactory, rabbitmq_url: str, topology: Topology
-) -> AsyncIterator[payment_service.RunningPayment]:
+) -> AsyncIterator[RunningParticipant]:
     settings = PaymentSettings(
         environment="test",
         rabbitmq_url=rabbitmq_url,
@@ -97,7 +98,7 @@ async def next_message(queue: AbstractQueue, timeout: float = TIMEOUT) -> Abstra
 
 
 async def test_inventory_answers_a_command_and_a_resent_one_identically_changing_stock_once(
-    inventory: inventory_service.RunningInventory, client: RequestClient, topology: Topology
+    inventory: RunningParticipant, client: RequestClient, topology: Topology
 ) -> None:
     command = reserve(f"o-{uuid.uuid4().hex[:8]}")
 
@@ -117,7 +118,7 @@ async def test_inventory_answers_a_command_and_a_resent_one_identically_changing
 
 
 async def test_inventory_answers_stock_and_feed_queries(
-    inventory: inventory_service.RunningInventory, client: RequestClient, topology: Topology
+    inventory: RunningParticipant, client: RequestClient, topology: Topology
 ) -> None:
     rejected = await client.send_command("inventory", reserve("o-gone", "SKU-GONE", 1), TIMEOUT)
 
@@ -132,7 +133,7 @@ async def test_inventory_answers_stock_and_feed_queries(
 
 
 async def test_committed_events_are_relayed_to_the_events_exchange(
-    inventory: inventory_service.RunningInventory,
+    inventory: RunningParticipant,
     client: RequestClient,
     connection: AbstractRobustConnection,
     topology: Topology,
@@ -152,7 +153,7 @@ async def test_committed_events_are_relayed_to_the_events_exchange(
 
 
 async def test_an_unreadable_command_to_inventory_is_dead_lettered_and_serving_goes_on(
-    inventory: inventory_service.RunningInventory,
+    inventory: RunningParticipant,
     client: RequestClient,
     connection: AbstractRobustConnection,
     topology: Topology,
@@ -167,7 +168,7 @@ async def test_an_unreadable_command_to_inventory_is_dead_lettered_and_serving_g
 
 
 async def test_an_unreadable_command_to_payment_is_dead_lettered_and_serving_goes_on(
-    payment: payment_service.RunningPayment,
+    payment: RunningParticipant,
     client: RequestClient,
     connection: AbstractRobustConnection,
     topology: Topology,
@@ -215,7 +216,7 @@ def authorize(order_id: str, customer: str, amount: int = 2500) -> AuthorizePaym
 
 
 async def test_payment_answers_a_command_and_a_resent_one_identically_holding_funds_once(
-    payment: payment_service.RunningPayment, client: RequestClient, topology: Topology
+    payment: RunningParticipant, client: RequestClient, topology: Topology
 ) -> None:
     command = authorize(f"o-{uuid.uuid4().hex[:8]}", "bob")
 

@@ -25,7 +25,8 @@ from contracts.replies import Reply
 from payment.handlers import handle_command
 from payment.models import Account, Authorization
 from payment.queries import handle_query
-from payment.service import database
+from payment.seed import seed_if_empty
+from persistence.database import migrated_database
 from tests.conftest import DatabaseFactory
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -33,7 +34,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @pytest.fixture
 async def sessions(database_url_factory: DatabaseFactory) -> AsyncIterator[Sessions]:
-    async with database(await database_url_factory.new_url("payment"), seed=True) as made:
+    async with migrated_database(
+        await database_url_factory.new_url("payment"), "payment", seed_if_empty
+    ) as made:
         yield made
 
 

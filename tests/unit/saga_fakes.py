@@ -5,11 +5,15 @@ recorded; behaviour is steered per test through the attributes.
 """
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 
 from activities.inputs import ApproveOrder, CloseOrder
 from contracts.commands import (
@@ -26,10 +30,12 @@ from contracts.events import (
     StockReleased,
     StockReserved,
 )
-from contracts.orders import PricedLine
-from contracts.saga import PlaceOrder
+from contracts.orders import OrderLine, OrderStatus, PricedLine
+from contracts.saga import PlaceOrder, SagaState, SagaTimeouts
+from workflows.order_saga import OrderSaga
 
 PRICE_CENTS = 1000
+WAIT_SECONDS = 15.0
 
 
 class FakeWorld:
@@ -50,6 +56,21 @@ class FakeWorld:
         self.gates[name] = asyncio.Event()
         self.entered[name] = asyncio.Event()
         return self.gates[name]
+
+    async def entered_into(self, name: str) -> None:
+        """Wait until held activity `name` has been entered (bounded, so a test cannot hang)."""
+        await asyncio.wait_for(self.entered[name].wait(), WAIT_SECONDS)
+
+    async def called(self, name: str, times: int) -> None:
+        """Wait until activity `name` has been entered `times` times (bounded)."""
+        async with asyncio.timeout(WAIT_SECONDS):
+            while self.calls.count(name) < times:
+                await asyncio.sleep(0.02)
+
+    def open_all(self) -> None:
+        """Let every held activity go on, so the worker can shut down."""
+        for gate in self.gates.values():
+            gate.set()
 
     def fail(self, name: str, times: int) -> None:
         """Make activity `name` fail with a transient error `times` times."""
@@ -147,3 +168,42 @@ class FakeWorld:
             void_authorization,
             capture_payment,
         ]
+
+
+def an_order(customer: str = "alice", quantity: int = 2) -> PlaceOrder:
+    return PlaceOrder(
+        order_id=str(uuid.uuid4()),
+        customer_id=customer,
+        items=[OrderLine(sku="SKU-42", quantity=quantity)],
+        payment_method="card-4242",
+        timeouts=SagaTimeouts(step_seconds=2, attempt_seconds=0.5, compensation_seconds=3),
+    )
+
+
+async def start(
+    client: Client, task_queue: str, order: PlaceOrder
+) -> WorkflowHandle[OrderSaga, SagaState]:
+    return await client.start_workflow(
+        OrderSaga.run, order, id=f"order-{order.order_id}", task_queue=task_queue
+    )
+
+
+async def place(client: Client, task_queue: str, order: PlaceOrder) -> SagaState:
+    return await (await start(client, task_queue, order)).result()
+
+
+async def search_attribute(
+    handle: WorkflowHandle[OrderSaga, SagaState], key: SearchAttributeKey[str]
+) -> str | None:
+    return (await handle.describe()).typed_search_attributes.get(key)
+
+
+async def wait_for_status(
+    env: WorkflowEnvironment, handle: WorkflowHandle[OrderSaga, SagaState], status: OrderStatus
+) -> SagaState:
+    """Poll the `state` query until the saga reaches `status`, skipping server time meanwhile
+    (bounded). An idle wait on `result()` would skip to the workflow's execution timeout."""
+    async with asyncio.timeout(WAIT_SECONDS):
+        while (state := await handle.query(OrderSaga.state)).status != status:
+            await env.sleep(0.25)
+    return state

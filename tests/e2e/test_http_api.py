@@ -1,0 +1,76 @@
+"""Through the HTTP API, against the dev server, with every process running for real."""
+
+import asyncio
+import uuid
+
+import httpx
+
+from tests.e2e.conftest import Processes
+
+ORDER = {
+    "customer_id": "alice",
+    "items": [{"sku": "SKU-42", "quantity": 2}],
+    "payment_method": "card-4242",
+}
+
+
+async def test_an_order_placed_over_http_completes_and_can_be_read_back(
+    processes: tuple[Processes, str],
+) -> None:
+    _, api = processes
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        placed = await http.post(
+            "/orders?wait=true", json=ORDER, headers={"Idempotency-Key": uuid.uuid4().hex}
+        )
+        assert placed.status_code == 200, placed.text
+        order = placed.json()
+        assert order["status"] == "COMPLETED"
+        read = await http.get(f"/orders/{order['order_id']}")
+        assert read.status_code == 200 and read.json()["status"] == "COMPLETED"
+        assert [s["step"] for s in read.json()["steps"] if s["outcome"] == "done"] == [
+            "create-order",
+            "reserve-stock",
+            "authorize-payment",
+            "approve-order",
+            "capture-payment",
+        ]
+        refused = await http.post(f"/orders/{order['order_id']}/cancel", json={})
+        assert refused.status_code == 409, refused.text
+        stock = await http.get("/inventory/SKU-42")
+        assert stock.status_code == 200 and stock.json()["reserved"] == 2
+
+
+async def test_rejections_and_bad_input_get_clear_answers(
+    processes: tuple[Processes, str],
+) -> None:
+    _, api = processes
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        rejected = await http.post("/orders?wait=true", json={**ORDER, "customer_id": "mallory"})
+        assert rejected.status_code == 200
+        assert rejected.json()["status"] == "REJECTED"
+        assert "declined" in rejected.json()["reason"]
+        malformed = await http.post(
+            "/orders", json={**ORDER, "items": [{"sku": "SKU-42", "quantity": 0}]}
+        )
+        assert malformed.status_code == 422
+        assert "quantity" in malformed.text
+        assert (await http.get(f"/orders/{uuid.uuid4().hex}")).status_code == 404
+
+
+async def test_the_same_idempotency_key_posted_concurrently_starts_one_saga(
+    processes: tuple[Processes, str],
+) -> None:
+    _, api = processes
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        answers = await asyncio.gather(
+            *(http.post("/orders", json=ORDER, headers=key) for _ in range(5))
+        )
+        assert all(a.status_code in (200, 202) for a in answers), [a.text for a in answers]
+        assert len({a.json()["order_id"] for a in answers}) == 1
+        order_id = answers[0].json()["order_id"]
+        done = await http.post("/orders?wait=true", json=ORDER, headers=key)
+        assert done.json()["order_id"] == order_id
+        assert done.json()["status"] == "COMPLETED"
+        stock = await http.get("/inventory/SKU-42")
+        assert stock.json()["reserved"] == 2  # one saga reserved, not five
