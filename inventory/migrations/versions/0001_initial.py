@@ -10,6 +10,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from persistence.messaging_migrations import (
+    create_messaging_tables_v1,
+    drop_messaging_tables_v1,
+)
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -35,39 +40,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    create_messaging_tables()
-
-
-def create_messaging_tables() -> None:
-    """A frozen copy of persistence.messaging_tables as of this revision."""
-    op.create_table(
-        "processed_commands",
-        sa.Column("command_id", sa.String(200), primary_key=True),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("reply", sa.Text(), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_table(
-        "events",
-        sa.Column(
-            "seq",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            primary_key=True,
-            autoincrement=False,
-        ),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), index=True),
-    )
-    sequence = op.create_table(
-        "event_sequence",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("last_seq", sa.BigInteger(), nullable=False),
-    )
-    op.bulk_insert(sequence, [{"id": 1, "last_seq": 0}])
+    create_messaging_tables_v1()
 
 
 def downgrade() -> None:
-    for table in ("event_sequence", "events", "processed_commands", "reservations", "stock_items"):
-        op.drop_table(table)
+    drop_messaging_tables_v1()
+    op.drop_table("reservations")
+    op.drop_table("stock_items")
