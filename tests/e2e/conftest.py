@@ -83,7 +83,13 @@ async def processes(
         yield procs, api
     finally:
         codes = procs.stop_all()
-        assert all(code == 0 for code in codes.values()), (codes, procs.log("worker"))
+        # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught: -15 is its clean exit.
+        clean = {
+            name: code in ((0, -signal.SIGTERM) if name == "api" else (0,))
+            for name, code in codes.items()
+        }
+        assert all(clean.values()), (codes, procs.log("api"), procs.log("worker"))
+        assert "Application shutdown complete" in procs.log("api")
 
 
 async def wait_until_ready(api: str, procs: Processes, seconds: float = 30) -> None:

@@ -1,0 +1,1 @@
+"""The HTTP API: starts, queries and updates sagas; owns no data."""

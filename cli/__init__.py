@@ -1,0 +1,1 @@
+"""The `ordersaga` command: one subcommand per process, `dev` for all of them."""
