@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -83,13 +83,21 @@ async def processes(
         yield procs, api
     finally:
         codes = procs.stop_all()
-        # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught: -15 is its clean exit.
+        # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught: -15 is clean.
         clean = {
             name: code in ((0, -signal.SIGTERM) if name == "api" else (0,))
             for name, code in codes.items()
         }
         assert all(clean.values()), (codes, procs.log("api"), procs.log("worker"))
         assert "Application shutdown complete" in procs.log("api")
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {seconds}s")
+        await asyncio.sleep(0.2)
 
 
 async def wait_until_ready(api: str, procs: Processes, seconds: float = 30) -> None:
