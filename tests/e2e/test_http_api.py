@@ -74,3 +74,16 @@ async def test_the_same_idempotency_key_posted_concurrently_starts_one_saga(
         assert done.json()["status"] == "COMPLETED"
         stock = await http.get("/inventory/SKU-42")
         assert stock.json()["reserved"] == 2  # one saga reserved, not five
+
+
+async def test_an_idempotency_key_reused_for_a_different_order_is_refused(
+    processes: tuple[Processes, str],
+) -> None:
+    _, api = processes
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        assert (await http.post("/orders", json=ORDER, headers=key)).status_code == 202
+        other = {**ORDER, "items": [{"sku": "SKU-7", "quantity": 1}]}
+        reused = await http.post("/orders", json=other, headers=key)
+        assert reused.status_code == 409
+        assert "different order" in reused.json()["detail"]
