@@ -16,6 +16,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.notification_activities import notify_customer
 from activities.order_activities import OrderActivities
 from activities.participant_activities import ParticipantActivities
 from messaging.connection import connect
@@ -43,6 +44,7 @@ def activities_of(orders: OrderActivities, participants: ParticipantActivities) 
         participants.authorize_payment,
         participants.void_authorization,
         participants.capture_payment,
+        notify_customer,
     ]
 
 

@@ -4,18 +4,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.sagas import Sagas
-from api.stock import Stock
+from api.sagas import OrderGateway
+from api.stock import StockGateway
 from settings.api import ApiSettings
 
 
-def _sagas(request: Request) -> Sagas:
-    sagas: Sagas = request.app.state.sagas
-    return sagas
+def _orders(request: Request) -> OrderGateway:
+    orders: OrderGateway = request.app.state.orders
+    return orders
 
 
-def _stock(request: Request) -> Stock:
-    stock: Stock = request.app.state.stock
+def _stock(request: Request) -> StockGateway:
+    stock: StockGateway = request.app.state.stock
     return stock
 
 
@@ -24,6 +24,6 @@ def _settings(request: Request) -> ApiSettings:
     return settings
 
 
-SagasDep = Annotated[Sagas, Depends(_sagas)]
-StockDep = Annotated[Stock, Depends(_stock)]
+OrdersDep = Annotated[OrderGateway, Depends(_orders)]
+StockDep = Annotated[StockGateway, Depends(_stock)]
 SettingsDep = Annotated[ApiSettings, Depends(_settings)]

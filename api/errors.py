@@ -4,13 +4,24 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 log = logging.getLogger("ordersaga.api")
 
+TEMPORAL_DOWN = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 
-class NotFound(Exception):  # noqa: N818
+
+class ApiError(Exception):
+    """An answer other than success; its message is the `detail` the client reads."""
+
+    status_code = 500
+
+
+class NotFound(ApiError):  # noqa: N818
     """What was asked for does not exist."""
+
+    status_code = 404
 
 
 class OrderNotFound(NotFound):
@@ -18,34 +29,39 @@ class OrderNotFound(NotFound):
         super().__init__(f"order {order_id} not found")
 
 
-class Refused(Exception):  # noqa: N818 - a refusal is an answer, not a fault
+class Refused(ApiError):  # noqa: N818 - a refusal is an answer, not a fault
     """The saga refused what was asked (cancel after the pivot, a reused key...)."""
 
+    status_code = 409
 
-class Unavailable(Exception):  # noqa: N818
+
+class Unavailable(ApiError):  # noqa: N818
     """A service the request needs did not answer."""
+
+    status_code = 503
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(NotFound, _answer(404))
-    app.add_exception_handler(Refused, _answer(409))
-    app.add_exception_handler(Unavailable, _answer(503))
+    app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RPCError, _rpc_error)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _temporal_down)
     app.add_exception_handler(Exception, _unexpected)
 
 
-def _answer(status: int):  # type: ignore[no-untyped-def]
-    async def handler(_request: Request, error: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=status)
-
-    return handler
+async def _api_error(_request: Request, error: Exception) -> JSONResponse:
+    status = error.status_code if isinstance(error, ApiError) else 500
+    return JSONResponse({"detail": str(error)}, status_code=status)
 
 
-async def _rpc_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RPCError)
-    if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return JSONResponse({"detail": "Temporal is unavailable"}, status_code=503)
-    return await _unexpected(_request, error)
+async def _rpc_error(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, RPCError) and error.status in TEMPORAL_DOWN:
+        return await _temporal_down(request, error)
+    return await _unexpected(request, error)
+
+
+async def _temporal_down(request: Request, error: Exception) -> JSONResponse:
+    log.warning("Temporal did not answer %s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"detail": "Temporal is unavailable"}, status_code=503)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

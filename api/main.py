@@ -4,11 +4,12 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from temporalio.client import Client
 
 from api import errors
 from api.routes import health, inventory, orders
-from api.sagas import Sagas, TemporalSagas
-from api.stock import InventoryStock, Stock
+from api.sagas import OrderGateway, TemporalOrders
+from api.stock import InventoryStock, StockGateway
 from messaging.connection import connect
 from messaging.request_reply import RequestClient
 from settings.api import ApiSettings
@@ -16,18 +17,20 @@ from workflows.client import connect_temporal
 
 
 def create_app(
-    settings: ApiSettings | None = None, *, sagas: Sagas | None = None, stock: Stock | None = None
+    settings: ApiSettings | None = None,
+    *,
+    temporal_client: Client | OrderGateway | None = None,
+    request_client: RequestClient | StockGateway | None = None,
 ) -> FastAPI:
-    """The app; `sagas` and `stock` replace the real adapters (tests pass fakes)."""
+    """The app. A client passed in is used instead of connecting one (and left open on
+    shutdown); a gateway passed in replaces the adapter around it (tests pass fakes)."""
     settings = settings or ApiSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            app.state.sagas = sagas or TemporalSagas(
-                await connect_temporal(settings), settings.task_queue
-            )
-            app.state.stock = stock or await _inventory_stock(settings, stack)
+            app.state.orders = await _orders(settings, temporal_client)
+            app.state.stock = await _stock(settings, request_client, stack)
             yield
 
     app = FastAPI(
@@ -42,10 +45,24 @@ def create_app(
     return app
 
 
-async def _inventory_stock(settings: ApiSettings, stack: contextlib.AsyncExitStack) -> Stock:
+async def _orders(settings: ApiSettings, given: Client | OrderGateway | None) -> OrderGateway:
+    if given is None or isinstance(given, Client):
+        return TemporalOrders(given or await connect_temporal(settings), settings.task_queue)
+    return given
+
+
+async def _stock(
+    settings: ApiSettings,
+    given: RequestClient | StockGateway | None,
+    stack: contextlib.AsyncExitStack,
+) -> StockGateway:
+    if isinstance(given, RequestClient):
+        return InventoryStock(given, settings.topology)
+    if given is not None:
+        return given
     connection = await connect(settings.rabbitmq_url, "api")
     stack.push_async_callback(connection.close)
     client = RequestClient(connection, settings.topology)
     await client.start()
     stack.push_async_callback(client.close)
-    return InventoryStock(connection, client, settings.topology)
+    return InventoryStock(client, settings.topology)

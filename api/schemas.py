@@ -1,6 +1,7 @@
 """What the API accepts and answers."""
 
 import hashlib
+import json
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -19,11 +20,15 @@ class OrderCreate(BaseModel):
     payment_method: str = Field(min_length=1, max_length=64, examples=["card-4242"])
 
     def fingerprint(self) -> str:
-        """Tells a retried request from a different one under the same Idempotency-Key."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        """Tells a retried request from a different one under the same Idempotency-Key: the
+        SHA-256 of the request's canonical JSON (validated, sorted keys, no spaces)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class OrderPublic(BaseModel):
+    """An order as the saga reports it: status, the reason it ended so, total, step log."""
+
     order_id: str
     customer_id: str
     status: OrderStatus
@@ -36,7 +41,7 @@ class OrderPublic(BaseModel):
         return cls.model_validate(state.model_dump())
 
 
-class CancelRequest(BaseModel):
+class OrderCancel(BaseModel):
     reason: str = Field(default="cancelled by customer", min_length=1, max_length=500)
 
 

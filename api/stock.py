@@ -3,7 +3,6 @@
 import uuid
 from typing import Protocol
 
-from aio_pika.abc import AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
 
 from api.errors import Unavailable
@@ -11,27 +10,36 @@ from contracts.queries import GetStock, StockLevel
 from messaging.request_reply import RequestClient
 from messaging.topology import Topology
 
+QUERY_TIMEOUT_SECONDS = 5.0
 
-class Stock(Protocol):
+
+class StockGateway(Protocol):
     async def level(self, sku: str) -> StockLevel: ...
     def ready(self) -> bool: ...
 
 
 class InventoryStock:
+    """`connection` is the one under `client` when the app opened it; an injected client's
+    owner watches its own connection."""
+
     def __init__(
-        self, connection: AbstractRobustConnection, client: RequestClient, topology: Topology
+        self,
+        client: RequestClient,
+        topology: Topology,
     ) -> None:
-        self._connection = connection
         self._client = client
         self._topology = topology
 
     async def level(self, sku: str) -> StockLevel:
         queue = self._topology.query_queue("inventory")
         try:
-            raw = await self._client.request(queue, GetStock(sku=sku), uuid.uuid4().hex, 5.0)
+            raw = await self._client.request(
+                queue, GetStock(sku=sku), uuid.uuid4().hex, QUERY_TIMEOUT_SECONDS
+            )
         except (TimeoutError, DeliveryError, AMQPError) as error:
-            raise Unavailable("the inventory service did not answer") from error
+            # DeliveryError: no queue to route to (mandatory publish), inventory never started.
+            raise Unavailable("inventory service unavailable") from error
         return StockLevel.model_validate_json(raw)
 
     def ready(self) -> bool:
-        return not self._connection.is_closed
+        return not self._client.is_closed

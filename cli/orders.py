@@ -1,6 +1,6 @@
 """`ordersaga order place|show`: the API from a terminal."""
 
-import json
+import json as jsonlib
 from typing import Annotated
 
 import httpx
@@ -9,16 +9,18 @@ import typer
 app = typer.Typer(help="Place and show orders through the HTTP API.", no_args_is_help=True)
 
 ApiUrl = Annotated[str, typer.Option("--api", envvar="ORDERSAGA_API_URL", help="the API's URL")]
+DEFAULT_API = "http://127.0.0.1:8000"
 
 
 @app.command()
 def place(
     customer: Annotated[str, typer.Option(help="customer id, e.g. alice")],
     item: Annotated[list[str], typer.Option(help="SKU:QUANTITY, repeatable")],
-    payment_method: Annotated[str, typer.Option()] = "card-4242",
-    key: Annotated[str | None, typer.Option(help="Idempotency-Key")] = None,
+    payment_method: Annotated[str, typer.Option(help="e.g. card-4242")] = "card-4242",
+    key: Annotated[str | None, typer.Option(help="Idempotency-Key: a retry is one order")] = None,
     wait: Annotated[bool, typer.Option(help="wait for the outcome")] = False,
-    api: ApiUrl = "http://127.0.0.1:8000",
+    timeout: Annotated[float | None, typer.Option(help="seconds to wait at most")] = None,
+    api: ApiUrl = DEFAULT_API,
 ) -> None:
     """Place an order."""
     body = {
@@ -26,37 +28,58 @@ def place(
         "items": [_line(i) for i in item],
         "payment_method": payment_method,
     }
+    params: dict[str, str | float] = {"wait": str(wait).lower()}
+    if timeout is not None:
+        params["timeout"] = timeout
     headers = {"Idempotency-Key": key} if key else {}
-    _show(
-        httpx.post(
-            f"{api}/orders",
-            json=body,
-            headers=headers,
-            params={"wait": str(wait).lower()},
-            timeout=60,
-        )
-    )
+    _call(api, "POST", "/orders", json=body, headers=headers, params=params)
 
 
 @app.command()
-def show(order_id: str, api: ApiUrl = "http://127.0.0.1:8000") -> None:
+def show(order_id: str, api: ApiUrl = DEFAULT_API) -> None:
     """Show an order and its saga's step log."""
-    _show(httpx.get(f"{api}/orders/{order_id}", timeout=30))
+    _call(api, "GET", f"/orders/{order_id}")
+
+
+@app.command()
+def cancel(
+    order_id: str,
+    reason: Annotated[str, typer.Option()] = "cancelled by customer",
+    api: ApiUrl = DEFAULT_API,
+) -> None:
+    """Cancel an order that is not approved yet."""
+    _call(api, "POST", f"/orders/{order_id}/cancel", json={"reason": reason})
 
 
 def _line(text: str) -> dict[str, object]:
     sku, _, quantity = text.partition(":")
-    if not quantity.isdigit():
+    if not sku or not quantity.isdigit():
         raise typer.BadParameter(f"{text!r}: expected SKU:QUANTITY, e.g. SKU-42:2")
     return {"sku": sku, "quantity": int(quantity)}
 
 
-def _show(response: httpx.Response) -> None:
+def _call(
+    api: str,
+    method: str,
+    path: str,
+    json: object = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str | float] | None = None,
+) -> None:
     try:
-        payload = response.json()
-    except ValueError:
-        payload = response.text
+        with httpx.Client(base_url=api, timeout=90) as http:
+            response = http.request(method, path, json=json, headers=headers, params=params)
+    except httpx.TransportError as error:
+        typer.echo(f"cannot reach the API at {api} ({error}); is `ordersaga dev` running?")
+        raise typer.Exit(2) from None
+    _show(response)
+
+
+def _show(response: httpx.Response) -> None:
     typer.echo(f"HTTP {response.status_code}")
-    typer.echo(json.dumps(payload, indent=2) if not isinstance(payload, str) else payload)
+    try:
+        typer.echo(jsonlib.dumps(response.json(), indent=2))
+    except ValueError:
+        typer.echo(response.text)
     if response.status_code >= 400:
         raise typer.Exit(1)

@@ -3,10 +3,12 @@
 import asyncio
 import contextlib
 import signal
-import sys
 from collections.abc import Sequence
 
+from cli.say import write_line
+
 STOP_GRACE_SECONDS = 15
+CHUNK = 1 << 16
 
 
 class Supervisor:
@@ -18,12 +20,18 @@ class Supervisor:
         process = await asyncio.create_subprocess_exec(
             *argv,
             env=env,
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
         )
         self.children[name] = process
-        self._pumps.append(asyncio.create_task(_pump(name, process)))
+        assert process.stdout is not None
+        self._pumps.append(asyncio.create_task(_pump(name, process.stdout)))
+
+    def exited(self) -> str | None:
+        """The name of a child that has exited, if any has."""
+        return next((n for n, p in self.children.items() if p.returncode is not None), None)
 
     async def first_exit(self) -> str:
         """Wait until any child exits; returns its name."""
@@ -53,8 +61,15 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-async def _pump(name: str, process: asyncio.subprocess.Process) -> None:
-    assert process.stdout is not None
-    async for line in process.stdout:
-        sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
-        sys.stdout.flush()
+async def _pump(name: str, stream: asyncio.StreamReader) -> None:
+    """Copy a child's output line by line, each line prefixed with the child's name. Reads in
+    chunks, so an overlong line is cut rather than stopping the copy (and blocking the child)."""
+    pending = b""
+    while chunk := await stream.read(CHUNK):
+        *lines, pending = (pending + chunk).split(b"\n")
+        if len(pending) >= CHUNK:
+            lines, pending = [*lines, pending], b""
+        for line in lines:
+            write_line(name, line.decode(errors="replace").rstrip("\r"))
+    if pending:
+        write_line(name, pending.decode(errors="replace"))

@@ -33,12 +33,19 @@ class RequestClient:
         self._reply_queue: AbstractQueue | None = None
 
     async def start(self) -> None:
-        self._channel = await self._connection.channel(publisher_confirms=True)
+        # on_return_raises: a request to a queue nobody declared fails at once, not at timeout.
+        self._channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
         name = self._topology.reply_queue(uuid.uuid4().hex)
         self._reply_queue = await self._channel.declare_queue(
             name, exclusive=True, auto_delete=True
         )
         await self._reply_queue.consume(self._on_reply, no_ack=True)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._connection.is_closed
 
     async def close(self) -> None:
         if self._channel is not None:

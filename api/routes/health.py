@@ -1,28 +1,33 @@
 """Liveness and readiness, for the process supervisor and the load balancer."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import SagasDep, StockDep
+from api.deps import OrdersDep, StockDep
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("/live")
+@router.get("/live", summary="Liveness")
 async def read_liveness() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/ready")
-async def read_readiness(sagas: SagasDep, stock: StockDep) -> JSONResponse:
-    """Temporal and RabbitMQ answer: the API can take orders."""
-    checks = {"temporal": await _safely(sagas.ready), "rabbitmq": stock.ready()}
+@router.get("/ready", summary="Readiness", responses={503: {"description": "not ready"}})
+async def read_readiness(orders: OrdersDep, stock: StockDep) -> JSONResponse:
+    """Temporal and RabbitMQ answer: the API can take orders. 503 names what does not."""
+    checks = {"temporal": await _safely(orders.ready), "rabbitmq": stock.ready()}
     ready = all(checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:
+        body["detail"] = "not ready: " + ", ".join(name for name, ok in checks.items() if not ok)
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
-async def _safely(check) -> bool:  # type: ignore[no-untyped-def]
+async def _safely(check: Callable[[], Awaitable[bool]]) -> bool:
     try:
         return bool(await check())
     except Exception:

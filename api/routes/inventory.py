@@ -16,11 +16,12 @@ SkuPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", examples=["S
 
 @router.get(
     "/{sku}",
+    summary="Read a SKU's stock",
     response_model=StockLevel,
     responses={404: {"model": Problem}, 503: {"model": Problem}},
 )
 async def read_stock(sku: SkuPath, stock: StockDep) -> StockLevel:
-    """Read a SKU's stock: on hand, reserved, available and its price."""
+    """Ask inventory for a SKU's stock: on hand, reserved, available, and its price."""
     level = await stock.level(sku)
     if not level.found:
         raise NotFound(f"SKU {sku} not found")

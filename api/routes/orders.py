@@ -1,12 +1,13 @@
-"""Placing, reading and cancelling orders."""
+"""Placing, reading, cancelling and repairing orders."""
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response
 
-from api.deps import SagasDep, SettingsDep
-from api.schemas import CancelRequest, OrderCreate, OrderPublic, Problem
+from api.deps import OrdersDep, SettingsDep
+from api.sagas import Outcome
+from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
 from contracts.saga import PlaceOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -14,9 +15,21 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 # Fixed, so an Idempotency-Key maps to the same order id in every API process, forever.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("7d3c4a52-5f0e-4b5e-9a6c-2f1e8d9b0c11")
 
-IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(min_length=1, max_length=200, description="a retry with the same key is one order"),
+]
+OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
+Wait = Annotated[bool, Query(description="answer with the outcome when it comes in time")]
+Timeout = Annotated[float | None, Query(gt=0, description="seconds to wait at most")]
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
-REFUSED: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 409: {"model": Problem}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    202: {"model": OrderPublic, "description": "accepted; still settling"},
+    404: {"model": Problem},
+    409: {"model": Problem},
+    503: {"model": Problem},
+}
 
 
 def order_id_for(customer_id: str, idempotency_key: str | None) -> str:
@@ -25,45 +38,68 @@ def order_id_for(customer_id: str, idempotency_key: str | None) -> str:
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{customer_id}:{idempotency_key}").hex
 
 
-@router.post("", status_code=202, response_model=OrderPublic, responses={409: {"model": Problem}})
+@router.post(
+    "",
+    summary="Place an order",
+    status_code=202,
+    response_model=OrderPublic,
+    responses={200: {"model": OrderPublic, "description": "the outcome"}, 409: {"model": Problem}},
+)
 async def create_order(
     order: OrderCreate,
     response: Response,
-    sagas: SagasDep,
+    orders: OrdersDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
-    wait: Annotated[bool, Query(description="answer with the outcome when it comes")] = False,
-    timeout: Annotated[float | None, Query(gt=0, description="seconds to wait at most")] = None,
+    wait: Wait = False,
+    timeout: Timeout = None,
 ) -> OrderPublic:
-    """Place an order: start its saga (once per Idempotency-Key); 202, or 200 with the outcome."""
+    """Start the order's saga (once per Idempotency-Key): 202, or 200 with the outcome."""
     order_id = order_id_for(order.customer_id, idempotency_key)
     place = PlaceOrder(order_id=order_id, timeouts=settings.saga_timeouts, **order.model_dump())
-    await sagas.start(place, order.fingerprint())
+    state = await orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/orders/{order_id}"
-    if wait:
-        seconds = min(timeout or settings.max_wait_seconds, settings.max_wait_seconds)
-        if (outcome := await sagas.wait(order_id, seconds)) is not None:
-            response.status_code = status.HTTP_200_OK
-            return OrderPublic.of(outcome)
-    return OrderPublic.of(await sagas.state(order_id))
+    if not wait:
+        return OrderPublic.of(state)
+    seconds = min(timeout or settings.max_wait_seconds, settings.max_wait_seconds)
+    return _answer(response, await orders.wait(order_id, seconds))
 
 
-@router.get("/{order_id}", response_model=OrderPublic, responses=NOT_FOUND)
-async def read_order(order_id: str, sagas: SagasDep) -> OrderPublic:
-    """Read an order: its status, the reason it ended so, and its saga's step log."""
-    return OrderPublic.of(await sagas.state(order_id))
+@router.get("/{order_id}", summary="Read an order", response_model=OrderPublic, responses=NOT_FOUND)
+async def read_order(order_id: OrderId, orders: OrdersDep) -> OrderPublic:
+    """Read an order: its status, the reason it ended so, its total and its saga's step log."""
+    return OrderPublic.of(await orders.state(order_id))
 
 
-@router.post("/{order_id}/cancel", response_model=OrderPublic, responses=REFUSED)
+@router.post(
+    "/{order_id}/cancel", summary="Cancel an order", response_model=OrderPublic, responses=REFUSED
+)
 async def cancel_order(
-    order_id: str, sagas: SagasDep, request: CancelRequest | None = None
+    order_id: OrderId,
+    response: Response,
+    orders: OrdersDep,
+    settings: SettingsDep,
+    body: OrderCancel | None = None,
 ) -> OrderPublic:
-    """Cancel an order before it is approved; refused (409) once it is."""
-    reason = (request or CancelRequest()).reason
-    return OrderPublic.of(await sagas.cancel(order_id, reason))
+    """Cancel an order before it is approved (its steps are undone); 409 once it is."""
+    reason = (body or OrderCancel()).reason
+    return _answer(response, await orders.cancel(order_id, reason, settings.max_wait_seconds))
 
 
-@router.post("/{order_id}/retry-compensation", response_model=OrderPublic, responses=REFUSED)
-async def retry_compensation(order_id: str, sagas: SagasDep) -> OrderPublic:
-    """Operator: retry the step of an order that NEEDS_ATTENTION."""
-    return OrderPublic.of(await sagas.retry_compensation(order_id))
+@router.post(
+    "/{order_id}/retry-compensation",
+    summary="Retry a stuck compensation",
+    response_model=OrderPublic,
+    responses=REFUSED,
+)
+async def retry_compensation(
+    order_id: OrderId, response: Response, orders: OrdersDep, settings: SettingsDep
+) -> OrderPublic:
+    """Operator: retry the compensation of an order that NEEDS_ATTENTION; 409 otherwise."""
+    return _answer(response, await orders.retry_compensation(order_id, settings.max_wait_seconds))
+
+
+def _answer(response: Response, outcome: Outcome) -> OrderPublic:
+    """200 when the saga finished what was asked in time; 202 with how far it got if not."""
+    response.status_code = 200 if outcome.settled else 202
+    return OrderPublic.of(outcome.state)

@@ -33,6 +33,7 @@ async def test_an_order_placed_over_http_completes_and_can_be_read_back(
             "authorize-payment",
             "approve-order",
             "capture-payment",
+            "notify-customer",
         ]
         refused = await http.post(f"/orders/{order['order_id']}/cancel", json={})
         assert refused.status_code == 409, refused.text

@@ -17,6 +17,7 @@ import worker
 from contracts.orders import OrderLine, OrderStatus
 from contracts.saga import PlaceOrder, SagaState, SagaTimeouts
 from inventory.models import Reservation, StockItem
+from messaging.participant import RunningParticipant
 from messaging.topology import Topology
 from payment.models import Account, Authorization
 from settings.participant import InventorySettings, PaymentSettings
@@ -33,11 +34,14 @@ class SagaSystem:
     urls: dict[str, str]
     task_queue: str = field(default_factory=lambda: f"saga-{uuid.uuid4().hex[:8]}")
     _participants: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
-    _running: dict[str, Any] = field(default_factory=dict)
+    _running: dict[str, RunningParticipant] = field(default_factory=dict)
 
     async def start_participant(self, name: str) -> None:
         stack = contextlib.AsyncExitStack()
-        common = {"rabbitmq_url": self.urls["rabbitmq"], "bus_prefix": self.topology.prefix}
+        common: dict[str, Any] = {
+            "rabbitmq_url": self.urls["rabbitmq"],
+            "bus_prefix": self.topology.prefix,
+        }
         if name == "inventory":
             settings_i = InventorySettings(inventory_db_url=self.urls["inventory"], **common)
             self._running[name] = await stack.enter_async_context(
@@ -97,7 +101,7 @@ class SagaSystem:
 
     async def events(self, service: str) -> list[str]:
         module = inventory if service == "inventory" else payment
-        tables = module.models.TABLES  # type: ignore[attr-defined]
+        tables = module.models.TABLES
         async with self._running[service].sessions() as session:
             rows = await session.execute(select(tables.events.c.kind).order_by(tables.events.c.seq))
             return [row.kind for row in rows]

@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.inputs import ApproveOrder, CloseOrder
+from activities.notification_activities import OrderConfirmation
 from contracts.commands import (
     AuthorizePayment,
     CapturePayment,
@@ -41,6 +42,7 @@ WAIT_SECONDS = 15.0
 class FakeWorld:
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.notified: list[str] = []
         self.stock: dict[str, int] = {"SKU-42": 10}
         self.declined: set[str] = {"mallory"}
         self.orders: dict[str, str] = {}
@@ -158,7 +160,12 @@ class FakeWorld:
                 order_id=command.order_id, authorization_id="auth-1", amount_cents=amount
             )
 
+        @activity.defn(name="notify_customer")
+        async def notify_customer(confirmation: OrderConfirmation) -> None:
+            world.notified.append(confirmation.order_id)  # kept out of `calls`: best effort
+
         return [
+            notify_customer,
             create_order,
             approve_order,
             close_order,

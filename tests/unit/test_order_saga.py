@@ -114,6 +114,7 @@ async def test_state_query_returns_the_step_log_in_order(
         ("authorize-payment", "done"),
         ("approve-order", "done"),
         ("capture-payment", "done"),
+        ("notify-customer", "done"),
     ]
     assert state.steps[2].detail == "reserve 2 x SKU-42"
     assert [s.at for s in state.steps] == sorted(s.at for s in state.steps)
