@@ -7,26 +7,23 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inputs import ApproveOrder, CloseOrder
-    from activities.notification_activities import OrderConfirmation, notify_customer
+    from activities.inputs import ApproveOrder
     from activities.order_activities import OrderActivities
     from activities.participant_activities import ParticipantActivities
     from contracts.commands import (
         AuthorizePayment,
         CapturePayment,
-        ReleaseStock,
         ReserveStock,
-        VoidAuthorization,
     )
     from contracts.events import StockReserved
     from contracts.orders import OrderStatus
-    from contracts.saga import CancelOrder, PlaceOrder, SagaState, StepRecord
-    from workflows import activity_options, search_attributes
+    from contracts.saga import CancelOrder, PlaceOrder, SagaState
     from workflows.failures import describe_failure, is_business_rejection
+    from workflows.saga_calls import SagaCalls
+    from workflows.saga_record import money
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class _Undo:
 
 
 @workflow.defn(name="OrderSaga")
-class OrderSaga:
+class OrderSaga(SagaCalls):
     """Places one order across inventory and payment.
 
     | step              | kind        | compensation                       |
@@ -170,7 +167,7 @@ class OrderSaga:
         self._undo.append(_Undo("authorize-payment", "void the authorization", self._void))
         await self._forward_step(
             "authorize-payment",
-            f"authorize {_money(reserved.total_cents)} for {order.customer_id}",
+            f"authorize {money(reserved.total_cents)} for {order.customer_id}",
             ParticipantActivities.authorize_payment,
             AuthorizePayment(
                 command_id=f"{wid}:authorize-payment",
@@ -201,10 +198,10 @@ class OrderSaga:
         self._set_status(OrderStatus.APPROVED)
         await self._retriable_step(
             "capture-payment",
-            f"capture {_money(total_cents)}",
+            f"capture {money(total_cents)}",
             lambda: self._capture(
                 CapturePayment(command_id=f"{wid}:capture-payment", order_id=order_id),
-                f"capture {_money(total_cents)} of order {order_id}",
+                f"capture {money(total_cents)} of order {order_id}",
             ),
         )
         self._set_status(OrderStatus.COMPLETED)
@@ -213,72 +210,12 @@ class OrderSaga:
         if workflow.patched("notify-customer"):
             await self._notify_customer(total_cents)
 
-    async def _capture(self, command: CapturePayment, summary: str) -> Any:
-        if not self._capture_as_activity:  # v1 and v2 histories
-            return await self._quick_then_patient(
-                ParticipantActivities.capture_payment,
-                command,
-                summary,
-                self._timeouts.compensation,
-            )
-        return await workflow.execute_activity_method(
-            ParticipantActivities.capture_payment,
-            command,
-            summary=summary,
-            **activity_options.patient_try(self._timeouts, self._timeouts.compensation),
-        )
-
-    async def _notify_customer(self, total_cents: int) -> None:
-        """Best effort, once the order is COMPLETED: a few quick local attempts; a failure is
-        written to the step log and nothing else, because the order stands either way."""
-        order, wid = self._order, workflow.info().workflow_id
-        summary = f"send {order.customer_id} the confirmation of order {order.order_id}"
-        try:
-            await workflow.execute_local_activity(
-                notify_customer,
-                OrderConfirmation(
-                    notification_id=f"{wid}:notify-customer",
-                    order_id=order.order_id,
-                    customer_id=order.customer_id,
-                    total_cents=total_cents,
-                ),
-                summary=summary,
-                start_to_close_timeout=self._timeouts.attempt,
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(milliseconds=200), maximum_attempts=3
-                ),
-            )
-        except FailureError as error:
-            self._log("notify-customer", "failed", describe_failure("notify-customer", error)[1])
-            return
-        self._log("notify-customer", "done", summary)
-
     async def _forward_step(self, step: str, summary: str, activity: Any, arg: Any) -> Any:
         self._step = step
         self._log(step, "started", summary)
         result = await self._quick_then_patient(activity, arg, summary, self._timeouts.step)
         self._log(step, "done", summary)
         return result
-
-    async def _quick_then_patient(
-        self, activity: Any, arg: Any, summary: str, deadline: timedelta
-    ) -> Any:
-        """One local attempt; without a quick answer, a regular activity until the deadline."""
-        began = workflow.now()
-        try:
-            return await workflow.execute_local_activity_method(
-                activity, arg, summary=summary, **activity_options.quick_try(self._timeouts)
-            )
-        except FailureError as error:
-            if is_business_rejection(error) or is_cancelled_exception(error):
-                raise
-        remaining = deadline - (workflow.now() - began)
-        return await workflow.execute_activity_method(
-            activity,
-            arg,
-            summary=summary,
-            **activity_options.patient_try(self._timeouts, remaining),
-        )
 
     async def _on_failure(self, error: BaseException) -> None:
         if self._after_pivot is not None and is_cancelled_exception(error):
@@ -346,67 +283,5 @@ class OrderSaga:
         self._set_status(resume_status)
         self._operator_retry = False
 
-    async def _close_order(self, status: str, reason: str) -> None:
-        await workflow.execute_activity_method(
-            OrderActivities.close_order,
-            CloseOrder(order_id=self._order.order_id, status=status, reason=reason),
-            summary=f"mark order {self._order.order_id} {status}",
-            **activity_options.compensation(self._timeouts),
-        )
-
-    async def _release_stock(self, _status: str, reason: str) -> None:
-        wid = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            ParticipantActivities.release_stock,
-            ReleaseStock(
-                command_id=f"{wid}:release-stock", order_id=self._order.order_id, reason=reason
-            ),
-            summary=f"release the stock reserved for order {self._order.order_id}",
-            **activity_options.compensation(self._timeouts),
-        )
-
-    async def _void(self, _status: str, reason: str) -> None:
-        wid = workflow.info().workflow_id
-        await workflow.execute_activity_method(
-            ParticipantActivities.void_authorization,
-            VoidAuthorization(
-                command_id=f"{wid}:void-authorization", order_id=self._order.order_id, reason=reason
-            ),
-            summary=f"void the authorization of order {self._order.order_id}",
-            **activity_options.compensation(self._timeouts),
-        )
-
     def _settled(self) -> bool:
         return self._state.status.is_final or self._state.status == OrderStatus.NEEDS_ATTENTION
-
-    @property
-    def _timeouts(self) -> Any:
-        return self._order.timeouts
-
-    def _log(self, step: str, outcome: Any, detail: str) -> None:
-        self._state.steps.append(
-            StepRecord(step=step, outcome=outcome, detail=detail, at=workflow.now())
-        )
-
-    def _set_status(self, status: OrderStatus, reason_code: str | None = None) -> None:
-        self._state.status = status
-        updates: list[SearchAttributeUpdate[Any]] = [
-            search_attributes.CUSTOMER_ID.value_set(self._order.customer_id),
-            search_attributes.ORDER_STATUS.value_set(status.value),
-        ]
-        if self._state.total_cents is not None:
-            updates.append(search_attributes.ORDER_TOTAL.value_set(self._state.total_cents / 100))
-        if reason_code is not None:
-            updates.append(search_attributes.REJECTION_REASON.value_set(reason_code))
-        workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(self._details())
-
-    def _details(self) -> str:
-        state = self._state
-        total = f" · {_money(state.total_cents)}" if state.total_cents is not None else ""
-        reason = f"\n\nreason: {state.reason}" if state.reason else ""
-        return f"**{state.status.value}** at step `{self._step}`{total}{reason}"
-
-
-def _money(cents: int) -> str:
-    return f"{cents / 100:.2f}"
