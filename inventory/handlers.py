@@ -56,6 +56,8 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock) -> Outcome
 
 async def release_stock(session: AsyncSession, command: ReleaseStock) -> Outcome:
     lines = await _claim_release(session, command.order_id)
+    if lines is None and await _reserved_meanwhile(session, command.order_id):
+        lines = await _claim_release(session, command.order_id)
     if lines is None:
         await _leave_tombstone(session, command.order_id)
         return Outcome(StockReleased(order_id=command.order_id, lines=[]), changed=False)
@@ -109,6 +111,13 @@ async def _claim_release(session: AsyncSession, order_id: str) -> list[PricedLin
     )
     lines = result.scalar_one_or_none()
     return None if lines is None else [PricedLine.model_validate(line) for line in lines]
+
+
+async def _reserved_meanwhile(session: AsyncSession, order_id: str) -> bool:
+    """A reservation that committed after the claim looked (READ COMMITTED: each statement sees
+    the latest commits) must still be released, not mistaken for nothing to release."""
+    existing = await session.get(Reservation, order_id, populate_existing=True)
+    return existing is not None and existing.status == ReservationStatus.RESERVED
 
 
 async def _leave_tombstone(session: AsyncSession, order_id: str) -> None:

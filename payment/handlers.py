@@ -61,6 +61,8 @@ async def authorize_payment(session: AsyncSession, command: AuthorizePayment) ->
 
 async def void_authorization(session: AsyncSession, command: VoidAuthorization) -> Outcome:
     auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
+    if auth is None and await _authorized_meanwhile(session, command.order_id):
+        auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
     if auth is None:
         return await _nothing_to_void(session, command.order_id)
     await _move_funds(session, auth, held=-auth.amount_cents, captured=0)
@@ -136,6 +138,13 @@ async def _move_funds(session: AsyncSession, auth: Authorization, held: int, cap
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def _authorized_meanwhile(session: AsyncSession, order_id: str) -> bool:
+    """An authorization that committed after the claim looked (READ COMMITTED: each statement
+    sees the latest commits) must still be voided, not mistaken for nothing to void."""
+    existing = await session.get(Authorization, order_id, populate_existing=True)
+    return existing is not None and existing.status == AuthorizationStatus.AUTHORIZED
 
 
 async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
