@@ -3,12 +3,13 @@ its outbox relay, started together and stopped together."""
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aio_pika.abc import AbstractRobustConnection
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging.connection import connect
@@ -111,28 +112,55 @@ class RunningParticipant:
     runtime: ParticipantRuntime
 
 
-@contextlib.asynccontextmanager
-async def running_participant(
-    settings: ParticipantSettings,
-    package: str,
-    db_url: str,
-    make_spec: Callable[[async_sessionmaker[AsyncSession]], ParticipantSpec],
-    tables: MessagingTables,
-    seed: Seed | None,
-) -> AsyncIterator[RunningParticipant]:
-    """A participant's whole lifecycle: its database (migrations and models in `package`) at
-    head and seeded if asked, then its consumers and relay until the block exits."""
-    async with migrated_database(db_url, package, seed if settings.seed else None) as sessions:
-        runtime = ParticipantRuntime(
-            make_spec(sessions),
-            settings.rabbitmq_url,
-            settings.topology,
-            sessions,
-            tables,
-            settings.prefetch,
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One participant service as its package describes it: its message types, its handlers,
+    its tables and its demo data. The package name also locates its migrations."""
+
+    service: str
+    command_type: Any
+    query_type: Any
+    handle_command: Callable[[Sessions, Any], Awaitable[BaseModel]]
+    handle_query: Callable[[Sessions, Any], Awaitable[BaseModel]]
+    tables: MessagingTables
+    seed: Seed
+
+    def spec(self, sessions: Sessions) -> ParticipantSpec:
+        commands: TypeAdapter[Any] = TypeAdapter(self.command_type)
+        queries: TypeAdapter[Any] = TypeAdapter(self.query_type)
+        return ParticipantSpec(
+            service=self.service,
+            parse_command=commands.validate_json,
+            handle_command=functools.partial(self.handle_command, sessions),
+            parse_query=queries.validate_json,
+            handle_query=functools.partial(self.handle_query, sessions),
         )
-        try:
-            await runtime.start()
-            yield RunningParticipant(sessions, runtime)
-        finally:
-            await runtime.stop()
+
+    @contextlib.asynccontextmanager
+    async def running(
+        self, settings: ParticipantSettings, db_url: str
+    ) -> AsyncIterator[RunningParticipant]:
+        """The whole lifecycle: the database at head (seeded if asked), then the consumers and
+        the relay until the block exits. Tests run the real service this way."""
+        seed = self.seed if settings.seed else None
+        async with migrated_database(db_url, self.service, seed) as sessions:
+            runtime = ParticipantRuntime(
+                self.spec(sessions),
+                settings.rabbitmq_url,
+                settings.topology,
+                sessions,
+                self.tables,
+                settings.prefetch,
+            )
+            try:
+                await runtime.start()
+                yield RunningParticipant(sessions, runtime)
+            finally:
+                await runtime.stop()
+
+    async def run(self, settings: ParticipantSettings, db_url: str, stop: asyncio.Event) -> None:
+        async with self.running(settings, db_url):
+            await stop.wait()

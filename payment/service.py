@@ -1,51 +1,30 @@
-"""The payment process: its database brought to head (and seeded), then its command and
-query consumers and outbox relay on RabbitMQ until told to stop.
+"""The payment process: the composition of its rules, tables and demo data into a participant
+(database at head, command and query consumers, outbox relay; see messaging.participant).
 
 `running(settings)` is the whole lifecycle as an async context manager, so tests run the real
 service in-process; `run(settings, stop)` is what the process entry point awaits.
 """
 
 import asyncio
-import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from contextlib import AbstractAsyncContextManager
 
 from contracts.commands import PaymentCommand
 from contracts.queries import PaymentQuery
-from messaging.participant import ParticipantSpec, RunningParticipant, running_participant
+from messaging.participant import Participant, RunningParticipant
 from payment.handlers import handle_command
 from payment.models import TABLES
 from payment.queries import SOURCE, handle_query
 from payment.seed import seed_if_empty
 from settings.participant import PaymentSettings
 
-Sessions = async_sessionmaker[AsyncSession]
-
-_commands: TypeAdapter[PaymentCommand] = TypeAdapter(PaymentCommand)
-_queries: TypeAdapter[PaymentQuery] = TypeAdapter(PaymentQuery)
-
-
-def spec(sessions: Sessions) -> ParticipantSpec:
-    return ParticipantSpec(
-        service=SOURCE,
-        parse_command=_commands.validate_json,
-        handle_command=functools.partial(handle_command, sessions),
-        parse_query=_queries.validate_json,
-        handle_query=functools.partial(handle_query, sessions),
-    )
+PAYMENT = Participant(
+    SOURCE, PaymentCommand, PaymentQuery, handle_command, handle_query, TABLES, seed_if_empty
+)
 
 
-@asynccontextmanager
-async def running(settings: PaymentSettings) -> AsyncIterator[RunningParticipant]:
-    async with running_participant(
-        settings, "payment", settings.payment_db_url, spec, TABLES, seed_if_empty
-    ) as participant:
-        yield participant
+def running(settings: PaymentSettings) -> AbstractAsyncContextManager[RunningParticipant]:
+    return PAYMENT.running(settings, settings.payment_db_url)
 
 
 async def run(settings: PaymentSettings, stop: asyncio.Event) -> None:
-    async with running(settings):
-        await stop.wait()
+    await PAYMENT.run(settings, settings.payment_db_url, stop)

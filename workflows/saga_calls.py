@@ -86,31 +86,33 @@ class SagaCalls(SagaRecord):
         self._log("notify-customer", "done", summary)
 
     async def _close_order(self, status: str, reason: str) -> None:
-        await workflow.execute_activity_method(
-            OrderActivities.close_order,
-            CloseOrder(order_id=self._order.order_id, status=status, reason=reason),
-            summary=f"mark order {self._order.order_id} {status}",
-            **activity_options.compensation(self._timeouts),
+        order_id = self._order.order_id
+        request = CloseOrder(order_id=order_id, status=status, reason=reason)
+        await self._compensate(
+            OrderActivities.close_order, request, f"mark order {order_id} {status}"
         )
 
     async def _release_stock(self, _status: str, reason: str) -> None:
-        wid = workflow.info().workflow_id
-        await workflow.execute_activity_method(
+        order_id, wid = self._order.order_id, workflow.info().workflow_id
+        command = ReleaseStock(command_id=f"{wid}:release-stock", order_id=order_id, reason=reason)
+        await self._compensate(
             ParticipantActivities.release_stock,
-            ReleaseStock(
-                command_id=f"{wid}:release-stock", order_id=self._order.order_id, reason=reason
-            ),
-            summary=f"release the stock reserved for order {self._order.order_id}",
-            **activity_options.compensation(self._timeouts),
+            command,
+            f"release the stock reserved for order {order_id}",
         )
 
     async def _void(self, _status: str, reason: str) -> None:
-        wid = workflow.info().workflow_id
-        await workflow.execute_activity_method(
+        order_id, wid = self._order.order_id, workflow.info().workflow_id
+        command = VoidAuthorization(
+            command_id=f"{wid}:void-authorization", order_id=order_id, reason=reason
+        )
+        await self._compensate(
             ParticipantActivities.void_authorization,
-            VoidAuthorization(
-                command_id=f"{wid}:void-authorization", order_id=self._order.order_id, reason=reason
-            ),
-            summary=f"void the authorization of order {self._order.order_id}",
-            **activity_options.compensation(self._timeouts),
+            command,
+            f"void the authorization of order {order_id}",
+        )
+
+    async def _compensate(self, activity: Any, arg: Any, summary: str) -> None:
+        await workflow.execute_activity_method(
+            activity, arg, summary=summary, **activity_options.compensation(self._timeouts)
         )
