@@ -1,8 +1,10 @@
 """Commands the saga sends to participants: imperative, each with a deterministic command_id.
 
-The command_id is `<workflow id>:<step>`, the same for every attempt of a step, so a retried
-activity re-sends the same command and the participant answers it from its processed-commands
-table instead of acting twice.
+The command_id is `<workflow id>:<run id>:<step>` (sagas started before v4: `<workflow id>:<step>`),
+the same for every attempt of a step within one run, so a retried activity re-sends the same
+command and the participant answers it from its processed-commands table instead of acting twice.
+A new run of the same order id (a key reused after retention, a reset) sends new ids: it is never
+answered with an earlier run's replies.
 """
 
 from typing import Annotated, Literal
@@ -27,6 +29,12 @@ class ReleaseStock(_Command):
     reason: str
 
 
+class CommitStock(_Command):
+    """The order completed: its reservation becomes a sale (on hand and reserved both fall)."""
+
+    kind: Literal["CommitStock"] = "CommitStock"
+
+
 class AuthorizePayment(_Command):
     kind: Literal["AuthorizePayment"] = "AuthorizePayment"
     customer_id: str
@@ -43,8 +51,17 @@ class CapturePayment(_Command):
     kind: Literal["CapturePayment"] = "CapturePayment"
 
 
-InventoryCommand = Annotated[ReserveStock | ReleaseStock, Field(discriminator="kind")]
+InventoryCommand = Annotated[
+    ReserveStock | ReleaseStock | CommitStock, Field(discriminator="kind")
+]
 PaymentCommand = Annotated[
     AuthorizePayment | VoidAuthorization | CapturePayment, Field(discriminator="kind")
 ]
-Command = ReserveStock | ReleaseStock | AuthorizePayment | VoidAuthorization | CapturePayment
+Command = (
+    ReserveStock
+    | ReleaseStock
+    | CommitStock
+    | AuthorizePayment
+    | VoidAuthorization
+    | CapturePayment
+)

@@ -28,6 +28,14 @@ class StockReleased(BaseModel):
     lines: list[OrderLine]
 
 
+class StockCommitted(BaseModel):
+    """The reservation became a sale. `lines` is empty when it already had (a no-op)."""
+
+    kind: Literal["StockCommitted"] = "StockCommitted"
+    order_id: str
+    lines: list[OrderLine]
+
+
 class PaymentAuthorized(BaseModel):
     kind: Literal["PaymentAuthorized"] = "PaymentAuthorized"
     order_id: str
@@ -73,6 +81,14 @@ class OrderApproved(BaseModel):
     total_cents: int
 
 
+class OrderCompleted(BaseModel):
+    """Paid for and its stock sold: the order is done."""
+
+    kind: Literal["OrderCompleted"] = "OrderCompleted"
+    order_id: str
+    total_cents: int
+
+
 class OrderClosed(BaseModel):
     """The order ended without being fulfilled: status REJECTED or CANCELLED, with the reason."""
 
@@ -85,6 +101,7 @@ class OrderClosed(BaseModel):
 ParticipantEvent = Annotated[
     StockReserved
     | StockReleased
+    | StockCommitted
     | PaymentAuthorized
     | AuthorizationVoided
     | PaymentCaptured
@@ -94,12 +111,14 @@ ParticipantEvent = Annotated[
 Event = Annotated[
     StockReserved
     | StockReleased
+    | StockCommitted
     | PaymentAuthorized
     | AuthorizationVoided
     | PaymentCaptured
     | CommandRejected
     | OrderPlaced
     | OrderApproved
+    | OrderCompleted
     | OrderClosed,
     Field(discriminator="kind"),
 ]

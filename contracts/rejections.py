@@ -12,6 +12,10 @@ class RejectionCode(StrEnum):
     INSUFFICIENT_FUNDS = "InsufficientFunds"
     ALREADY_COMPENSATED = "AlreadyCompensated"
     NOTHING_TO_CAPTURE = "NothingToCapture"
+    NOTHING_TO_COMMIT = "NothingToCommit"
+    ALREADY_COMMITTED = "AlreadyCommitted"
+    DUPLICATE_ORDER = "DuplicateOrder"
+    INVALID_ORDER = "InvalidOrder"
 
 
 class Rejected(Exception):  # noqa: N818 - a rejection is an outcome, not an error

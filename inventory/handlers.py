@@ -1,4 +1,5 @@
-"""Inventory's command handlers: reserve stock for an order, release it on compensation.
+"""Inventory's command handlers: reserve stock for an order, release it on compensation,
+commit it (the reservation becomes a sale) once the order completed.
 
 Each command rule runs inside `handle_once`'s transaction and savepoint: it loads, acts and
 returns an Outcome; the stored reply, the event and the commit are handle_once's business.
@@ -9,7 +10,9 @@ WHERE is re-checked after the row lock) or on SQLite (writers are serialised).
 
 A ReserveStock racing a ReleaseStock of the same order both insert the order's reservation
 row; the loser fails on its primary key, the broker redelivers it, and the retry sees the
-winner's row: the reservation is released, or the late reservation is refused.
+winner's row: the reservation is released, or the late reservation is refused. A release and a
+commit both claim the RESERVED row with one conditional UPDATE: one wins, the other is refused
+and changes nothing.
 """
 
 from datetime import UTC, datetime
@@ -17,15 +20,18 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.commands import ReleaseStock, ReserveStock
-from contracts.events import StockReleased, StockReserved
+from contracts.commands import CommitStock, ReleaseStock, ReserveStock
+from contracts.events import StockCommitted, StockReleased, StockReserved
 from contracts.orders import OrderLine, PricedLine
 from contracts.rejections import Rejected
 from contracts.replies import Reply
 from inventory.domain import (
     ReservationStatus,
+    already_committed,
     already_released,
+    checked_total,
     merge_lines,
+    nothing_to_commit,
     out_of_stock,
     total_cents,
     unknown_sku,
@@ -36,9 +42,13 @@ from persistence.command_handler import Outcome, handle_once
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def handle_command(sessions: Sessions, command: ReserveStock | ReleaseStock) -> Reply:
+async def handle_command(
+    sessions: Sessions, command: ReserveStock | ReleaseStock | CommitStock
+) -> Reply:
     if isinstance(command, ReserveStock):
         return await handle_once(sessions, TABLES, command, reserve_stock)
+    if isinstance(command, CommitStock):
+        return await handle_once(sessions, TABLES, command, commit_stock)
     return await handle_once(sessions, TABLES, command, release_stock)
 
 
@@ -47,24 +57,31 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock) -> Outcome
     if existing is not None:
         return _already_reserved(existing)
     lines = [await _take(session, line) for line in merge_lines(command.items)]
+    total = checked_total(lines)
     session.add(_reservation(command.order_id, ReservationStatus.RESERVED, lines))
     await session.flush()
-    return Outcome(
-        StockReserved(order_id=command.order_id, lines=lines, total_cents=total_cents(lines))
-    )
+    return Outcome(StockReserved(order_id=command.order_id, lines=lines, total_cents=total))
 
 
 async def release_stock(session: AsyncSession, command: ReleaseStock) -> Outcome:
-    lines = await _claim_release(session, command.order_id)
+    released = ReservationStatus.RELEASED
+    lines = await _claim(session, command.order_id, released)
     if lines is None and await _reserved_meanwhile(session, command.order_id):
-        lines = await _claim_release(session, command.order_id)
+        lines = await _claim(session, command.order_id, released)
     if lines is None:
-        await _leave_tombstone(session, command.order_id)
-        return Outcome(StockReleased(order_id=command.order_id, lines=[]), changed=False)
+        return await _nothing_to_release(session, command.order_id)
     for line in lines:
-        await _give_back(session, line)
-    released = [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines]
-    return Outcome(StockReleased(order_id=command.order_id, lines=released))
+        await _change_stock(session, line, reserved=-line.quantity)
+    return Outcome(StockReleased(order_id=command.order_id, lines=_unpriced(lines)))
+
+
+async def commit_stock(session: AsyncSession, command: CommitStock) -> Outcome:
+    lines = await _claim(session, command.order_id, ReservationStatus.COMMITTED)
+    if lines is None:
+        return await _nothing_to_commit(session, command.order_id)
+    for line in lines:
+        await _change_stock(session, line, reserved=-line.quantity, on_hand=-line.quantity)
+    return Outcome(StockCommitted(order_id=command.order_id, lines=_unpriced(lines)))
 
 
 def _already_reserved(reservation: Reservation) -> Outcome:
@@ -100,12 +117,15 @@ async def _why_not_reservable(session: AsyncSession, line: OrderLine) -> Rejecte
     return out_of_stock(line.sku, item.on_hand - item.reserved, line.quantity)
 
 
-async def _claim_release(session: AsyncSession, order_id: str) -> list[PricedLine] | None:
-    """Flip RESERVED to RELEASED in one statement, so only one release gives units back."""
+async def _claim(
+    session: AsyncSession, order_id: str, status: ReservationStatus
+) -> list[PricedLine] | None:
+    """Move a RESERVED reservation to `status` in one statement, so of a release and a commit
+    (or two of either) only one moves the units; None if it was not RESERVED."""
     result = await session.execute(
         update(Reservation)
         .where(Reservation.order_id == order_id, Reservation.status == ReservationStatus.RESERVED)
-        .values(status=ReservationStatus.RELEASED, updated_at=datetime.now(UTC))
+        .values(status=status, updated_at=datetime.now(UTC))
         .returning(Reservation.lines)
         .execution_options(synchronize_session=False)
     )
@@ -120,20 +140,42 @@ async def _reserved_meanwhile(session: AsyncSession, order_id: str) -> bool:
     return existing is not None and existing.status == ReservationStatus.RESERVED
 
 
-async def _leave_tombstone(session: AsyncSession, order_id: str) -> None:
-    """Remember the release even when nothing was reserved, so a late reserve is refused."""
-    if await session.get(Reservation, order_id) is None:
+async def _nothing_to_release(session: AsyncSession, order_id: str) -> Outcome:
+    """Releasing what was never reserved succeeds and leaves a tombstone, so a late reserve is
+    refused; releasing twice succeeds; releasing a sale cannot."""
+    existing = await session.get(Reservation, order_id, populate_existing=True)
+    if existing is None:
         session.add(_reservation(order_id, ReservationStatus.RELEASED, []))
         await session.flush()
+    elif existing.status == ReservationStatus.COMMITTED:
+        raise already_committed(order_id)
+    return Outcome(StockReleased(order_id=order_id, lines=[]), changed=False)
 
 
-async def _give_back(session: AsyncSession, line: OrderLine) -> None:
+async def _nothing_to_commit(session: AsyncSession, order_id: str) -> Outcome:
+    """Committing twice succeeds without selling twice; a released or missing reservation has
+    nothing to sell."""
+    existing = await session.get(Reservation, order_id, populate_existing=True)
+    if existing is None:
+        raise nothing_to_commit(order_id)
+    if existing.status == ReservationStatus.RELEASED:
+        raise already_released(order_id)
+    return Outcome(StockCommitted(order_id=order_id, lines=[]), changed=False)
+
+
+async def _change_stock(
+    session: AsyncSession, line: OrderLine, reserved: int, on_hand: int = 0
+) -> None:
     await session.execute(
         update(StockItem)
         .where(StockItem.sku == line.sku)
-        .values(reserved=StockItem.reserved - line.quantity)
+        .values(reserved=StockItem.reserved + reserved, on_hand=StockItem.on_hand + on_hand)
         .execution_options(synchronize_session=False)
     )
+
+
+def _unpriced(lines: list[PricedLine]) -> list[OrderLine]:
+    return [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines]
 
 
 def _reservation(order_id: str, status: ReservationStatus, lines: list[PricedLine]) -> Reservation:

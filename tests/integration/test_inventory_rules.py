@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.commands import ReleaseStock, ReserveStock
+from contracts.commands import CommitStock, ReleaseStock, ReserveStock
 from contracts.events import CommandRejected, EventEnvelope, StockReleased, StockReserved
 from contracts.orders import OrderLine, PricedLine
 from contracts.queries import GetStock, ReadFeed, StockLevel
@@ -190,7 +190,9 @@ async def test_a_reserve_racing_its_release_never_strands_stock(sessions: Sessio
         assert set(statuses) == {"RELEASED"}
 
 
-async def delivered(sessions: Sessions, command: ReserveStock | ReleaseStock) -> Reply:
+async def delivered(
+    sessions: Sessions, command: ReserveStock | ReleaseStock | CommitStock
+) -> Reply:
     """Handle `command` as the broker would deliver it: again after a failed attempt. The loser
     of a reserve/release race for one order fails on the reservation's primary key."""
     while True:
