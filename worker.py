@@ -38,9 +38,11 @@ def activities_of(orders: OrderActivities, participants: ParticipantActivities) 
     return [
         orders.create_order,
         orders.approve_order,
+        orders.complete_order,
         orders.close_order,
         participants.reserve_stock,
         participants.release_stock,
+        participants.commit_stock,
         participants.authorize_payment,
         participants.void_authorization,
         participants.capture_payment,

@@ -11,10 +11,12 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.rejections import rejected
 from contracts.commands import (
     AuthorizePayment,
     CapturePayment,
     Command,
+    CommitStock,
     ReleaseStock,
     ReserveStock,
     VoidAuthorization,
@@ -24,6 +26,7 @@ from contracts.events import (
     CommandRejected,
     PaymentAuthorized,
     PaymentCaptured,
+    StockCommitted,
     StockReleased,
     StockReserved,
 )
@@ -43,6 +46,10 @@ class ParticipantActivities:
     @activity.defn(name="release_stock")
     async def release_stock(self, command: ReleaseStock) -> StockReleased:
         return await self._send("inventory", command, StockReleased)
+
+    @activity.defn(name="commit_stock")
+    async def commit_stock(self, command: CommitStock) -> StockCommitted:
+        return await self._send("inventory", command, StockCommitted)
 
     @activity.defn(name="authorize_payment")
     async def authorize_payment(self, command: AuthorizePayment) -> PaymentAuthorized:
@@ -65,9 +72,7 @@ class ParticipantActivities:
                 f"no reply from {service} to {command.kind} within {wait:.1f}s", type="NoReply"
             ) from None
         if isinstance(reply.body, CommandRejected):
-            raise ApplicationError(
-                reply.body.reason, type=reply.body.code.value, non_retryable=True
-            )
+            raise rejected(command.order_id, reply.body.code, reply.body.reason)
         if not isinstance(reply.body, expected):
             raise ApplicationError(
                 f"{service} answered {command.kind} with {reply.body.kind}",

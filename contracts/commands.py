@@ -51,9 +51,7 @@ class CapturePayment(_Command):
     kind: Literal["CapturePayment"] = "CapturePayment"
 
 
-InventoryCommand = Annotated[
-    ReserveStock | ReleaseStock | CommitStock, Field(discriminator="kind")
-]
+InventoryCommand = Annotated[ReserveStock | ReleaseStock | CommitStock, Field(discriminator="kind")]
 PaymentCommand = Annotated[
     AuthorizePayment | VoidAuthorization | CapturePayment, Field(discriminator="kind")
 ]

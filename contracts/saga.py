@@ -40,16 +40,14 @@ class PlaceOrder(BaseModel):
     timeouts: SagaTimeouts = SagaTimeouts()
 
 
-StepName = Literal[
-    "create-order", "reserve-stock", "authorize-payment", "approve-order", "capture-payment"
-]
+StepOutcome = Literal["started", "done", "failed", "compensated", "compensation-failed"]
 
 
 class StepRecord(BaseModel):
     """One line of the saga's step log."""
 
     step: str
-    outcome: Literal["started", "done", "failed", "compensated", "compensation-failed"]
+    outcome: StepOutcome
     detail: str = ""
     at: datetime
 
@@ -61,6 +59,8 @@ class SagaState(BaseModel):
     customer_id: str
     status: OrderStatus
     reason: str | None = None
+    reason_code: str | None = None
+    """Why it was rejected or cancelled, as a code (the RejectionReason search attribute)."""
     total_cents: int | None = None
     steps: list[StepRecord] = []
 

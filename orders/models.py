@@ -16,6 +16,14 @@ class Base(DeclarativeBase):
 
 
 class Order(Base):
+    """One order as its saga decided it: PENDING, APPROVED, COMPLETED, REJECTED or CANCELLED.
+
+    `saga_id` names the saga (its first run id) that placed it: the same order id placed again
+    by another saga (an Idempotency-Key reused after Temporal forgot the first one) is refused.
+    A REJECTED or CANCELLED row with no items is a tombstone: the saga was closed before its
+    create step committed, so a late create must not bring the order back as PENDING.
+    """
+
     __tablename__ = "orders"
 
     order_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -25,5 +33,6 @@ class Order(Base):
     items: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     payment_method: Mapped[str] = mapped_column(String(100))
     total_cents: Mapped[int | None] = mapped_column(Integer)
+    saga_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,15 +11,18 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle
 
 import inventory.models
+import orders.models
 import payment.models
 from contracts.orders import OrderStatus
 from contracts.saga import SagaState, SagaTimeouts
 from inventory.models import Reservation, StockItem
 from messaging.topology import Topology
 from payment.models import Account, Authorization
+from persistence.engine import create_engine, session_factory
 from replay.system import FAST, RecordingSystem, eventually, manual_payment, serving
 from workflows.order_saga import OrderSaga
 
@@ -28,7 +31,12 @@ M = TypeVar("M")
 __all__ = ["FAST", "SagaSystem", "eventually", "manual_payment", "saga_system", "status_of"]
 
 
+SERVICE_MODELS = {"inventory": inventory.models, "payment": payment.models, "orders": orders.models}
+
+
 class SagaSystem(RecordingSystem):
+    orders_sessions: async_sessionmaker[AsyncSession] | None = None
+
     async def start_order(  # type: ignore[override]
         self,
         customer: str = "alice",
@@ -57,16 +65,27 @@ class SagaSystem(RecordingSystem):
     async def authorization(self, order_id: str) -> Authorization | None:
         return await self._get("payment", Authorization, order_id)
 
+    async def order_status(self, order_id: str) -> str | None:
+        """The order's row in the orders database, as the worker wrote it."""
+        order = await self._get("orders", orders.models.Order, order_id)
+        return None if order is None else order.status
+
     async def events(self, service: str) -> list[str]:
         """The kinds of the service's events, in sequence order."""
-        events = (inventory.models if service == "inventory" else payment.models).TABLES.events
-        async with self.running[service].sessions() as session:
+        events = SERVICE_MODELS[service].TABLES.events
+        async with self._sessions(service)() as session:
             rows = await session.execute(select(events.c.kind).order_by(events.c.seq))
             return [row.kind for row in rows]
 
     async def _get(self, service: str, model: type[M], key: str) -> M | None:
-        async with self.running[service].sessions() as session:
-            return await session.get(model, key)
+        async with self._sessions(service)() as session:
+            return await session.get(model, key, populate_existing=True)
+
+    def _sessions(self, service: str) -> async_sessionmaker[AsyncSession]:
+        if service == "orders":
+            assert self.orders_sessions is not None, "saga_system() opens the orders database"
+            return self.orders_sessions
+        return self.running[service].sessions
 
 
 @contextlib.asynccontextmanager
@@ -75,7 +94,12 @@ async def saga_system(
 ) -> AsyncIterator[SagaSystem]:
     system = SagaSystem(client, topology, urls, task_queue=f"saga-{uuid.uuid4().hex[:8]}")
     async with serving(system):
-        yield system
+        engine = create_engine(urls["orders"])
+        system.orders_sessions = session_factory(engine)
+        try:
+            yield system
+        finally:
+            await engine.dispose()
 
 
 async def status_of(handle: WorkflowHandle[OrderSaga, SagaState]) -> OrderStatus:

@@ -4,17 +4,21 @@ from contracts.orders import OrderStatus
 from tests.integration.saga_system import SagaSystem
 
 
-async def test_happy_path_approves_decrements_stock_and_captures(system: SagaSystem) -> None:
+async def test_happy_path_sells_the_stock_and_captures(system: SagaSystem) -> None:
     before = await system.stock("SKU-42")
     state = await system.place(customer="alice", items={"SKU-42": 2})
     assert state.status == OrderStatus.COMPLETED
     after = await system.stock("SKU-42")
-    assert after.reserved == before.reserved + 2
+    assert (after.on_hand, after.reserved) == (before.on_hand - 2, before.reserved)
+    reservation = await system.reservation(state.order_id)
+    assert reservation is not None and reservation.status == "COMMITTED"
     authorization = await system.authorization(state.order_id)
     assert authorization is not None and authorization.status == "CAPTURED"
     assert (await system.account("alice")).captured_cents == state.total_cents
-    assert await system.events("inventory") == ["StockReserved"]
+    assert await system.order_status(state.order_id) == "COMPLETED"
+    assert await system.events("inventory") == ["StockReserved", "StockCommitted"]
     assert await system.events("payment") == ["PaymentAuthorized", "PaymentCaptured"]
+    assert await system.events("orders") == ["OrderPlaced", "OrderApproved", "OrderCompleted"]
 
 
 async def test_out_of_stock_rejects_without_touching_payment(system: SagaSystem) -> None:

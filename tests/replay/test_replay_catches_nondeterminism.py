@@ -6,7 +6,6 @@ import pytest
 from temporalio.workflow import NondeterminismError
 
 from replay.replayer import load_history, make_replayer, replay_file
-from replay.scenarios import RECORDED
 from tests.replay.drifted_workflows import (
     AuthorizeBeforeReserve,
     FraudCheckWithoutPatch,
@@ -18,6 +17,8 @@ HISTORIES = Path(__file__).parent / "histories"
 STEMS = {path.stem for path in HISTORIES.glob("*.json")}
 COMPLETED = ("happy-path", "cancel-refused-after-pivot", "capture-retried")
 """The paths that reach the notify-customer step."""
+PATCHED_NOTIFY = ("v1", "v2", "v3")
+"""The versions whose notification sits behind the `notify-customer` patch (v4 notifies always)."""
 
 
 async def test_a_step_added_without_a_patch_fails_every_history_with_nondeterminism() -> None:
@@ -46,7 +47,7 @@ async def test_reordered_steps_fail_every_history() -> None:
 async def test_the_notification_without_its_patch_guard_breaks_the_completed_histories() -> None:
     report = await replay_file(HISTORIES, make_replayer([NotifyWithoutPatch]))
     failed = {failure.workflow_id for failure in report.failures}
-    assert failed == {f"{version}-{path}" for version in RECORDED for path in COMPLETED}
+    assert failed == {f"{version}-{path}" for version in PATCHED_NOTIFY for path in COMPLETED}
     assert all(failure.nondeterminism for failure in report.failures), report.summary()
 
 
@@ -56,8 +57,3 @@ async def test_deprecating_the_patch_is_safe_only_once_v1_executions_are_gone() 
     failed = {failure.workflow_id for failure in report.failures}
     assert failed == {f"v1-{path}" for path in COMPLETED}
     assert all(failure.nondeterminism for failure in report.failures), report.summary()
-
-
-async def test_the_real_workflow_replays_the_same_histories() -> None:
-    report = await replay_file(HISTORIES)
-    assert report.replayed == len(STEMS) and report.ok, report.summary()

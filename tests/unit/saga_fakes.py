@@ -15,11 +15,11 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.inputs import ApproveOrder, CloseOrder
 from activities.notification_activities import OrderConfirmation
 from contracts.commands import (
     AuthorizePayment,
     CapturePayment,
+    CommitStock,
     ReleaseStock,
     ReserveStock,
     VoidAuthorization,
@@ -28,11 +28,13 @@ from contracts.events import (
     AuthorizationVoided,
     PaymentAuthorized,
     PaymentCaptured,
+    StockCommitted,
     StockReleased,
     StockReserved,
 )
 from contracts.orders import OrderLine, OrderStatus, PricedLine
 from contracts.saga import PlaceOrder, SagaState, SagaTimeouts
+from orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
 from workflows.order_saga import OrderSaga
 
 PRICE_CENTS = 1000
@@ -49,6 +51,7 @@ class FakeWorld:
         self.reserved: dict[str, int] = {}
         self.authorized: dict[str, int] = {}
         self.captured: dict[str, int] = {}
+        self.committed: dict[str, int] = {}
         self.gates: dict[str, asyncio.Event] = {}
         self.failures: dict[str, int] = {}
         self.entered: dict[str, asyncio.Event] = {}
@@ -92,7 +95,7 @@ class FakeWorld:
         world = self
 
         @activity.defn(name="create_order")
-        async def create_order(order: PlaceOrder) -> None:
+        async def create_order(order: CreateOrder) -> None:
             await world._enter("create_order")
             world.orders.setdefault(order.order_id, "PENDING")
 
@@ -100,6 +103,11 @@ class FakeWorld:
         async def approve_order(request: ApproveOrder) -> None:
             await world._enter("approve_order")
             world.orders[request.order_id] = "APPROVED"
+
+        @activity.defn(name="complete_order")
+        async def complete_order(request: CompleteOrder) -> None:
+            await world._enter("complete_order")
+            world.orders[request.order_id] = "COMPLETED"
 
         @activity.defn(name="close_order")
         async def close_order(request: CloseOrder) -> None:
@@ -121,7 +129,7 @@ class FakeWorld:
             for line in lines:
                 world.stock[line.sku] -= line.quantity
             total = sum(line.quantity * PRICE_CENTS for line in lines)
-            world.reserved[command.order_id] = total
+            world.reserved[command.order_id] = sum(line.quantity for line in lines)
             return StockReserved(order_id=command.order_id, lines=lines, total_cents=total)
 
         @activity.defn(name="release_stock")
@@ -129,6 +137,12 @@ class FakeWorld:
             await world._enter("release_stock")
             world.reserved.pop(command.order_id, None)
             return StockReleased(order_id=command.order_id, lines=[])
+
+        @activity.defn(name="commit_stock")
+        async def commit_stock(command: CommitStock) -> StockCommitted:
+            await world._enter("commit_stock")
+            world.committed[command.order_id] = world.reserved.pop(command.order_id)
+            return StockCommitted(order_id=command.order_id, lines=[])
 
         @activity.defn(name="authorize_payment")
         async def authorize_payment(command: AuthorizePayment) -> PaymentAuthorized:
@@ -168,9 +182,11 @@ class FakeWorld:
             notify_customer,
             create_order,
             approve_order,
+            complete_order,
             close_order,
             reserve_stock,
             release_stock,
+            commit_stock,
             authorize_payment,
             void_authorization,
             capture_payment,

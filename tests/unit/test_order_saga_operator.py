@@ -76,3 +76,45 @@ async def test_operator_retry_is_refused_unless_the_order_needs_attention(
     assert "only an order that NEEDS_ATTENTION can be retried" in refused.value.cause.message
     assert "APPROVED" in refused.value.cause.message
     assert (await handle.result()).status == OrderStatus.COMPLETED
+
+
+async def test_commit_failing_past_its_window_needs_attention_and_completes_after_a_retry(
+    saga_env: WorkflowEnvironment, client: Client, saga_worker: str, world: FakeWorld
+) -> None:
+    order = an_order()
+    world.fail("commit_stock", 1000)
+    handle = await start(client, saga_worker, order)
+
+    stuck = await wait_for_status(saga_env, handle, OrderStatus.NEEDS_ATTENTION)
+    assert ("commit-stock", "failed") in [(s.step, s.outcome) for s in stuck.steps]
+    assert world.captured[order.order_id] == 2000  # the capture went on beside it
+    assert "complete_order" not in world.calls
+    world.failures["commit_stock"] = 0
+    await handle.execute_update(OrderSaga.retry_compensation)
+    result = await handle.result()
+
+    assert result.status == OrderStatus.COMPLETED
+    assert world.committed[order.order_id] == 2
+    assert world.orders[order.order_id] == "COMPLETED"
+
+
+async def test_capture_and_commit_both_stuck_resume_on_one_operator_retry(
+    saga_env: WorkflowEnvironment, client: Client, saga_worker: str, world: FakeWorld
+) -> None:
+    order = an_order()
+    world.fail("commit_stock", 1000)
+    world.fail("capture_payment", 1000)
+    handle = await start(client, saga_worker, order)
+
+    stuck = await wait_for_status(saga_env, handle, OrderStatus.NEEDS_ATTENTION)
+    await world.called("commit_stock", 2)
+    await world.called("capture_payment", 2)
+    failed = {s.step for s in (await handle.query(OrderSaga.state)).steps if s.outcome == "failed"}
+    assert failed == {"capture-payment", "commit-stock"}, stuck.steps
+    world.failures.update({"commit_stock": 0, "capture_payment": 0})
+    resumed = await handle.execute_update(OrderSaga.retry_compensation)
+    result = await handle.result()
+
+    assert resumed.status == OrderStatus.APPROVED
+    assert result.status == OrderStatus.COMPLETED
+    assert (world.captured[order.order_id], world.committed[order.order_id]) == (2000, 2)
