@@ -20,9 +20,11 @@ from contracts.saga import CancelOrder, SagaState, SagaTimeouts
 from replay.system import RecordingSystem, SagaHandle, manual_payment, reaches
 from workflows.order_saga import OrderSaga
 
-VERSION = "v3"
+VERSION = "v4"
 """v1: the saga as first released. v2: + notify-customer, behind `workflow.patched`.
-v3: capture as a regular activity (`capture-as-activity`), no completion timer."""
+v3: capture as a regular activity (`capture-as-activity`), no completion timer.
+v4 (`saga-v4`): the step table; commit-stock beside the capture, complete-order; a rollback
+undoes every step that may have run; command ids per run; a reused order id is refused."""
 
 Scenario = Callable[[RecordingSystem, str], Awaitable[SagaHandle]]
 
@@ -41,7 +43,7 @@ async def happy_path(system: RecordingSystem, order_id: str) -> SagaHandle:
     state = await _ends(handle, OrderStatus.COMPLETED)
     expect(state.total_cents is not None, "a completed order has a total")
     expect(await system.authorization_status(order_id) == "CAPTURED", "payment captured")
-    expect(await system.reservation_status(order_id) == "RESERVED", "stock stays reserved")
+    expect(await system.reservation_status(order_id) == "COMMITTED", "stock sold")
     steps = [(step.step, step.outcome) for step in state.steps]
     expect(steps[-1] == ("notify-customer", "done"), f"customer notified last: {steps}")
     return handle
@@ -123,7 +125,7 @@ async def step_timeout_compensated(system: RecordingSystem, order_id: str) -> Sa
 
 async def capture_retried(system: RecordingSystem, order_id: str) -> SagaHandle:
     """The capture's first attempt gets no answer and is retried (v1/v2: its quick local
-    attempt, then a regular activity; v3: a regular activity's second attempt); both sends
+    attempt, then a regular activity; v3, v4: a regular activity's second attempt); both sends
     carry the same command id, answered once."""
     await system.stop_participant("payment")
     handle = await system.start_order(order_id, items={"SKU-42": 1})
@@ -143,7 +145,8 @@ async def capture_retried(system: RecordingSystem, order_id: str) -> SagaHandle:
         for event in history.events
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
-    expect(scheduled == ["capture_payment"], f"one regular capture activity, got {scheduled}")
+    expected = ["capture_payment", "commit_stock"]
+    expect(sorted(scheduled) == expected, f"regular capture and commit, got {scheduled}")
     return handle
 
 
@@ -167,6 +170,21 @@ async def workflow_cancelled(system: RecordingSystem, order_id: str) -> SagaHand
     return handle
 
 
+async def duplicate_order(system: RecordingSystem, order_id: str) -> SagaHandle:
+    """The order id placed again once Temporal has forgotten the first saga (past retention; a
+    deleted execution here): the orders database remembers it, and the new saga is refused
+    without touching stock or money."""
+    first = await system.start_order(order_id, items={"SKU-42": 1})
+    await _ends(first, OrderStatus.COMPLETED)
+    await system.forget(first)
+    again = await system.start_order(order_id, items={"SKU-42": 1})
+    state = await _ends(again, OrderStatus.REJECTED, "already placed")
+    expect(state.reason_code == "DuplicateOrder", f"code {state.reason_code}")
+    expect(await system.reservation_status(order_id) == "COMMITTED", "the first sale stands")
+    expect(await system.authorization_status(order_id) == "CAPTURED", "charged once")
+    return again
+
+
 SCENARIOS: dict[str, Scenario] = {
     "happy-path": happy_path,
     "out-of-stock": out_of_stock,
@@ -177,12 +195,25 @@ SCENARIOS: dict[str, Scenario] = {
     "step-timeout-compensated": step_timeout_compensated,
     "capture-retried": capture_retried,
     "workflow-cancelled": workflow_cancelled,
+    "duplicate-order": duplicate_order,
 }
 
+_FIRST_PATHS = (
+    "happy-path",
+    "out-of-stock",
+    "unknown-sku",
+    "payment-declined",
+    "cancel-before-pivot",
+    "cancel-refused-after-pivot",
+    "step-timeout-compensated",
+    "capture-retried",
+    "workflow-cancelled",
+)
 RECORDED: dict[str, tuple[str, ...]] = {
-    "v1": tuple(SCENARIOS),
-    "v2": tuple(SCENARIOS),
-    "v3": tuple(SCENARIOS),
+    "v1": _FIRST_PATHS,
+    "v2": _FIRST_PATHS,
+    "v3": _FIRST_PATHS,
+    "v4": tuple(SCENARIOS),
 }
 """Every version whose histories are committed, with the paths recorded for it."""
 

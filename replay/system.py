@@ -18,8 +18,11 @@ from typing import Any
 
 from aio_pika import connect
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 import inventory.service
@@ -89,6 +92,24 @@ class RecordingSystem:
         return await self.client.start_workflow(
             OrderSaga.run, order, id=f"order-{order_id}", task_queue=self.task_queue
         )
+
+    async def forget(self, handle: SagaHandle) -> None:
+        """Delete a closed execution, as the end of its retention period does."""
+        await self.client.workflow_service.delete_workflow_execution(
+            DeleteWorkflowExecutionRequest(
+                namespace=self.client.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=handle.id),
+            )
+        )
+
+        async def gone() -> bool:
+            try:
+                await handle.describe()
+            except RPCError as error:
+                return error.status == RPCStatusCode.NOT_FOUND
+            return False
+
+        await eventually(gone)
 
     async def reservation_status(self, order_id: str) -> str | None:
         async with self.running["inventory"].sessions() as session:
