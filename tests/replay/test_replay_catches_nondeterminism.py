@@ -40,7 +40,8 @@ async def test_reordered_steps_fail_every_history() -> None:
     (nondeterminism) or, when the recorded result is handed over first, on decoding it as the
     other step's result: both fail the workflow task, and both count as replay failures."""
     report = await replay_file(HISTORIES, make_replayer([AuthorizeBeforeReserve]))
-    assert {failure.workflow_id for failure in report.failures} == STEMS
+    stops_at_create = {stem for stem in STEMS if stem.endswith("duplicate-order")}
+    assert {failure.workflow_id for failure in report.failures} == STEMS - stops_at_create
     assert any(failure.nondeterminism for failure in report.failures)
 
 
