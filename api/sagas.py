@@ -175,8 +175,8 @@ def _search_attributes(order: PlaceOrder) -> TypedSearchAttributes:
 
 
 def _summary(order: PlaceOrder) -> str:
-    count = len(order.items)
-    return f"Order {order.order_id} for {order.customer_id}: {count} item{'s' * (count != 1)}"
+    lines = ", ".join(f"{line.quantity} x {line.sku}" for line in order.items)
+    return f"Order {order.order_id} for {order.customer_id}: {lines}"
 
 
 def _state_from(description: WorkflowExecutionDescription, order: PlaceOrder) -> SagaState:

@@ -33,6 +33,7 @@ class OrderPublic(BaseModel):
     customer_id: str
     status: OrderStatus
     reason: str | None = None
+    reason_code: str | None = None
     total_cents: int | None = None
     steps: list[StepRecord] = []
 

@@ -42,6 +42,11 @@ from workflows.search_attributes import ALL
 FAST = SagaTimeouts(step_seconds=4, attempt_seconds=1, compensation_seconds=30)
 DEV_SERVER = Path(sys.executable).parent / "temporal"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DELETE_AT_ONCE = [
+    *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
+    *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
+]
+"""A deleted execution is gone at once (by default the dev server takes 20-60 s)."""
 
 SagaHandle = WorkflowHandle[OrderSaga, SagaState]
 
@@ -132,6 +137,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=str(DEV_SERVER),
         search_attributes=ALL,
         dev_server_log_level="error",
+        dev_server_extra_args=DELETE_AT_ONCE,
     )
     try:
         yield env

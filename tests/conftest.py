@@ -27,6 +27,12 @@ POSTGRES_DSN = os.environ.get(
 BIN = Path(sys.executable).parent
 TEMPORAL_CLI = BIN / "temporal"
 TEMPORAL_TEST_SERVER = BIN / "temporal-test-server"
+DELETE_AT_ONCE = [
+    *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
+    *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
+]
+"""A deleted execution is gone at once (by default the dev server takes 20-60 s): tests stand a
+deletion in for the end of a retention period."""
 
 
 def require_service(name: str, host: str, port: int) -> None:
@@ -139,6 +145,7 @@ async def temporal_dev(temporal_binaries: tuple[Path, Path]) -> AsyncIterator[Wo
         dev_server_existing_path=str(temporal_binaries[0]),
         search_attributes=ALL,
         dev_server_log_level="error",
+        dev_server_extra_args=DELETE_AT_ONCE,
     )
     yield env
     await env.shutdown()

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from api.deps import OrdersDep, SettingsDep
+from api.errors import Refused
 from api.sagas import Outcome
 from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
+from contracts.rejections import RejectionCode
 from contracts.saga import PlaceOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -62,7 +64,11 @@ async def create_order(
     if not wait:
         return OrderPublic.of(state)
     seconds = min(timeout or settings.max_wait_seconds, settings.max_wait_seconds)
-    return _answer(response, await orders.wait(order_id, seconds))
+    outcome = await orders.wait(order_id, seconds)
+    if outcome.state.reason_code == RejectionCode.DUPLICATE_ORDER:
+        # Temporal forgot the first saga (retention); the orders database did not.
+        raise Refused(outcome.state.reason or "this Idempotency-Key was used for another order")
+    return _answer(response, outcome)
 
 
 @router.get("/{order_id}", summary="Read an order", response_model=OrderPublic, responses=NOT_FOUND)

@@ -24,6 +24,7 @@ from contracts.saga import SagaTimeouts
 from settings.api import ApiSettings
 from tests.integration.saga_system import SagaSystem, eventually, manual_payment
 from workflows.client import workflow_id
+from workflows.order_saga import OrderSaga
 from workflows.search_attributes import CUSTOMER_ID, ORDER_STATUS
 
 ORDER = {
@@ -92,7 +93,7 @@ async def test_the_saga_carries_its_summary_search_attributes_and_fingerprint(
     handle = temporal_dev.client.get_workflow_handle(workflow_id(order_id))
     description = await handle.describe()
     await handle.terminate("test done")
-    assert await description.static_summary() == f"Order {order_id} for alice: 1 item"
+    assert await description.static_summary() == f"Order {order_id} for alice: 1 x SKU-42"
     assert description.typed_search_attributes.get(CUSTOMER_ID) == "alice"
     assert description.typed_search_attributes.get(ORDER_STATUS) == "PENDING"
     fingerprint = OrderCreate.model_validate(ORDER).fingerprint()
@@ -217,3 +218,27 @@ async def test_an_order_waited_for_answers_200_with_its_outcome_and_steps(
 
 async def _has_status(http: httpx.AsyncClient, order_id: str, status: OrderStatus) -> bool:
     return await status_of(http, order_id) == status
+
+
+@pytest.mark.parametrize("database_url_factory", ["sqlite"], indirect=True)
+async def test_a_key_reused_after_temporal_forgot_its_saga_is_refused_by_the_orders_database(
+    system: SagaSystem,
+) -> None:
+    """Past retention Temporal has no run to join; the orders database still has the order."""
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    async with real_api(system, max_wait=20) as http:
+        first = await http.post("/orders?wait=true", json=ORDER, headers=key)
+        assert first.json()["status"] == "COMPLETED", first.text
+        order_id = first.json()["order_id"]
+        stock = (await http.get("/inventory/SKU-42")).json()
+        await system.forget(
+            system.client.get_workflow_handle_for(OrderSaga.run, workflow_id(order_id))
+        )
+
+        again = await http.post("/orders?wait=true", json=ORDER, headers=key)
+
+        assert again.status_code == 409, again.text
+        assert "already placed" in again.json()["detail"]
+        assert (await http.get("/inventory/SKU-42")).json() == stock  # nothing reserved again
+    account = await system.account("alice")
+    assert account.captured_cents == first.json()["total_cents"] and account.held_cents == 0
