@@ -64,10 +64,12 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
     worker = Worker(
         client or await connect_temporal(settings),
         task_queue=settings.task_queue,
-        workflows=WORKFLOWS,
+        workflows=WORKFLOWS if settings.role != "activities" else [],
         activities=activities_of(
             OrderActivities(sessions, relay.notify), ParticipantActivities(requests)
         ),
+        # Local activities run where their workflow runs, so a workflow worker keeps them.
+        no_remote_activities=settings.role == "workflows",
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,

@@ -23,12 +23,20 @@ from inventory.models import Reservation, StockItem
 from messaging.topology import Topology
 from payment.models import Account, Authorization
 from persistence.engine import create_engine, session_factory
-from replay.system import FAST, RecordingSystem, eventually, manual_payment, serving
+from replay.system import FAST, RecordingSystem, SagaHandle, eventually, manual_payment, serving
 from workflows.order_saga import OrderSaga
 
 M = TypeVar("M")
 
-__all__ = ["FAST", "SagaSystem", "eventually", "manual_payment", "saga_system", "status_of"]
+__all__ = [
+    "FAST",
+    "SagaHandle",
+    "SagaSystem",
+    "eventually",
+    "manual_payment",
+    "saga_system",
+    "status_of",
+]
 
 
 SERVICE_MODELS = {"inventory": inventory.models, "payment": payment.models, "orders": orders.models}
@@ -65,6 +73,16 @@ class SagaSystem(RecordingSystem):
     async def authorization(self, order_id: str) -> Authorization | None:
         return await self._get("payment", Authorization, order_id)
 
+    @contextlib.asynccontextmanager
+    async def open_orders(self) -> AsyncIterator[None]:
+        """Read the orders database beside the worker (which migrates it when it starts)."""
+        engine = create_engine(self.urls["orders"])
+        self.orders_sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
     async def order_status(self, order_id: str) -> str | None:
         """The order's row in the orders database, as the worker wrote it."""
         order = await self._get("orders", orders.models.Order, order_id)
@@ -93,13 +111,8 @@ async def saga_system(
     client: Client, topology: Topology, urls: dict[str, str]
 ) -> AsyncIterator[SagaSystem]:
     system = SagaSystem(client, topology, urls, task_queue=f"saga-{uuid.uuid4().hex[:8]}")
-    async with serving(system):
-        engine = create_engine(urls["orders"])
-        system.orders_sessions = session_factory(engine)
-        try:
-            yield system
-        finally:
-            await engine.dispose()
+    async with serving(system), system.open_orders():
+        yield system
 
 
 async def status_of(handle: WorkflowHandle[OrderSaga, SagaState]) -> OrderStatus:
