@@ -3,13 +3,14 @@
 import typer
 import uvicorn
 
-from cli import orders, replay
+from cli import orders, repair, replay
 from settings.api import ApiSettings
 from settings.participant import InventorySettings, PaymentSettings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(orders.app, name="order")
 app.add_typer(replay.app, name="replay")
+app.add_typer(repair.app, name="repair")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from contracts.events import EventEnvelope
-from contracts.orders import Sku
+from contracts.orders import OrderLine, Sku
 
 
 class GetStock(BaseModel):
@@ -35,5 +35,26 @@ class FeedPage(BaseModel):
     events: list[EventEnvelope]
 
 
-InventoryQuery = Annotated[GetStock | ReadFeed, Field(discriminator="kind")]
+class ListReservations(BaseModel):
+    """Reservations in one status, by order id after a cursor: what operators' repairs page."""
+
+    kind: Literal["ListReservations"] = "ListReservations"
+    status: Literal["RESERVED", "RELEASED", "COMMITTED"] = "RESERVED"
+    after_order_id: str = ""
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class ReservationInfo(BaseModel):
+    order_id: str
+    status: str
+    lines: list[OrderLine]
+
+
+class ReservationPage(BaseModel):
+    reservations: list[ReservationInfo]
+    next_after: str | None
+    """The cursor of the next page; None on the last one."""
+
+
+InventoryQuery = Annotated[GetStock | ReadFeed | ListReservations, Field(discriminator="kind")]
 PaymentQuery = ReadFeed
