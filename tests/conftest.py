@@ -35,6 +35,15 @@ DELETE_AT_ONCE = [
 deletion in for the end of a retention period."""
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos-orders",
+        default=40,
+        type=int,
+        help="orders per chaos run (the suite's short run: 40; a soak: 300 or more)",
+    )
+
+
 def require_service(name: str, host: str, port: int) -> None:
     try:
         socket.create_connection((host, port), timeout=2).close()

@@ -46,6 +46,12 @@ class Processes:
             process.kill()
             raise
 
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine dies."""
+        process = self.running.pop(name)
+        process.kill()
+        process.wait()
+
     def stop_all(self) -> dict[str, int]:
         return {name: self.stop(name) for name in list(self.running)}
 

@@ -1,0 +1,190 @@
+"""Mixed orders through the HTTP API while processes are SIGKILLed, cancels race the sagas and
+the broker drops every connection; afterwards nothing leaks: every order is final, a completed
+one sold its stock and was charged once, a rejected or cancelled one holds nothing anywhere.
+
+A short run is part of the suite; `pytest -m chaos --chaos-orders 300` is the soak.
+"""
+
+import asyncio
+import random
+import subprocess
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import Client
+
+from inventory.models import Reservation, StockItem
+from orders.models import Order
+from payment.models import Account, Authorization
+from persistence.engine import create_engine, session_factory
+from tests.e2e.conftest import Processes
+from workflows.client import workflow_id
+from workflows.order_saga import OrderSaga
+
+pytestmark = pytest.mark.chaos
+
+KINDS = [  # (weight, customer, items): what a day of orders looks like
+    (6, "alice", [("SKU-42", 1)]),
+    (2, "bob", [("SKU-42", 2), ("SKU-7", 1)]),
+    (1, "mallory", [("SKU-42", 1)]),  # declined
+    (1, "alice", [("SKU-GONE", 1)]),  # out of stock
+    (1, "carol", [("SKU-7", 1)]),  # insufficient funds
+]
+FINAL = {"COMPLETED", "REJECTED", "CANCELLED"}
+
+
+@dataclass
+class Run:
+    orders: list[str] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    answers: Counter[int] = field(default_factory=Counter)
+
+
+async def test_nothing_leaks_when_processes_die_and_cancels_race(
+    processes: tuple[Processes, str], chaos_orders: int, temporal_client: Client, tmp_path: Path
+) -> None:
+    procs, api = processes
+    run, rng = Run(), random.Random(chaos_orders)
+    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        placing = asyncio.create_task(place_orders(http, run, rng, chaos_orders))
+        chaos = asyncio.create_task(make_chaos(procs, run, rng, placing))
+        await placing
+        await chaos
+    await every_order_final(temporal_client, run.orders, seconds=120 + chaos_orders)
+    await audit(temporal_client, tmp_path, run.orders)
+    print(
+        f"\nchaos: {len(run.orders)} orders, faults {dict(run.faults)}, answers {dict(run.answers)}"
+    )
+    assert not [code for code in run.answers if code >= 500 and code != 503]
+
+
+async def place_orders(http: httpx.AsyncClient, run: Run, rng: random.Random, count: int) -> None:
+    async def one() -> None:
+        _, customer, items = rng.choices(KINDS, weights=[k[0] for k in KINDS])[0]
+        body = {
+            "customer_id": customer,
+            "items": [{"sku": sku, "quantity": q} for sku, q in items],
+            "payment_method": "card-4242",
+        }
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        placed = await http.post("/orders", json=body, headers=key)
+        run.answers[placed.status_code] += 1
+        if placed.status_code != 202:
+            return
+        order_id = placed.json()["order_id"]
+        run.orders.append(order_id)
+        if rng.random() < 0.15:  # a customer who changes their mind at once
+            await asyncio.sleep(rng.uniform(0, 0.4))
+            cancelled = await http.post(f"/orders/{order_id}/cancel", json={"reason": "chaos"})
+            run.answers[cancelled.status_code] += 1
+
+    pending: set[asyncio.Task[None]] = set()
+    for _ in range(count):
+        pending.add(asyncio.create_task(one()))
+        await asyncio.sleep(rng.uniform(0.05, 0.25))
+    await asyncio.gather(*pending)
+
+
+async def make_chaos(
+    procs: Processes, run: Run, rng: random.Random, placing: asyncio.Task[None]
+) -> None:
+    """While orders arrive: kill a process and bring it back a moment later, or drop every
+    broker connection; always at least one of each kind of fault."""
+    faults = ["worker", "payment", "inventory", "broker"]
+    rng.shuffle(faults)
+    while not placing.done() or faults:
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        fault = faults.pop() if faults else rng.choice(["worker", "payment", "inventory", "broker"])
+        run.faults[fault] += 1
+        if fault == "broker":
+            await asyncio.to_thread(close_broker_connections)
+            continue
+        procs.kill(fault)
+        await asyncio.sleep(rng.uniform(0.5, 3.0))
+        procs.start(fault)
+
+
+def close_broker_connections() -> None:
+    subprocess.run(
+        ["rabbitmqctl", "close_all_connections", "--global", "chaos"],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+async def every_order_final(client: Client, orders: list[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    open_orders = list(orders)
+    while open_orders and time.monotonic() < deadline:
+        statuses = await asyncio.gather(*(status(client, order) for order in open_orders))
+        open_orders = [o for o, s in zip(open_orders, statuses, strict=True) if s not in FINAL]
+        await asyncio.sleep(1)
+    left = {o: await status(client, o) for o in open_orders}
+    assert not left, f"orders not final after {seconds:.0f}s: {left}"
+
+
+async def status(client: Client, order_id: str) -> str:
+    handle = client.get_workflow_handle_for(OrderSaga.run, workflow_id(order_id))
+    return (await handle.query(OrderSaga.state)).status.value
+
+
+async def audit(client: Client, folder: Path, orders: list[str]) -> None:
+    """Every service's own record of every order, against how its saga ended."""
+    rows = {
+        "orders": await read_all(folder / "orders.db", Order, "status"),
+        "inventory": await read_all(folder / "inventory.db", Reservation, "status"),
+        "payment": await read_all(folder / "payment.db", Authorization, "status"),
+    }
+    expected: dict[str, dict[str, set[str | None]]] = {
+        "COMPLETED": {"orders": {"COMPLETED"}, "inventory": {"COMMITTED"}, "payment": {"CAPTURED"}},
+        "REJECTED": {
+            "orders": {"REJECTED"},
+            "inventory": {None, "RELEASED"},
+            "payment": {None, "VOIDED"},
+        },
+        "CANCELLED": {
+            "orders": {"CANCELLED"},
+            "inventory": {None, "RELEASED"},
+            "payment": {None, "VOIDED"},
+        },
+    }
+    leaks = []
+    for order_id in orders:
+        ended = await status(client, order_id)
+        for service, allowed in expected[ended].items():
+            if (found := rows[service].get(order_id)) not in allowed:
+                leaks.append(f"{order_id} {ended}: {service} is {found}")
+    assert not leaks, "\n".join(leaks)
+    assert await nothing_held(folder), "stock reserved or money held with no saga running"
+
+
+async def read_all(path: Path, model: type, column: str) -> dict[str, str]:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with session_factory(engine)() as session:
+            result = await session.execute(select(model.order_id, getattr(model, column)))  # type: ignore[attr-defined]
+            return {order_id: value for order_id, value in result.all()}  # noqa: C416
+    finally:
+        await engine.dispose()
+
+
+async def nothing_held(folder: Path) -> bool:
+    stock = await sum_of(folder / "inventory.db", StockItem.reserved)
+    held = await sum_of(folder / "payment.db", Account.held_cents)
+    return stock == 0 and held == 0
+
+
+async def sum_of(path: Path, column: object) -> int:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with session_factory(engine)() as session:
+            return int(await session.scalar(select(func.sum(column))) or 0)
+    finally:
+        await engine.dispose()
