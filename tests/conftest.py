@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="orders per chaos run (the suite's short run: 40; a soak: 300 or more)",
     )
+    parser.addoption(
+        "--chaos-seed", default=None, type=int, help="repeat a chaos run (its seed is printed)"
+    )
 
 
 def require_service(name: str, host: str, port: int) -> None:
