@@ -219,6 +219,7 @@ def test_an_order_is_read_back(http: TestClient) -> None:
         "customer_id": "alice",
         "status": "PENDING",
         "reason": None,
+        "reason_code": None,
         "total_cents": None,
         "steps": [],
     }
