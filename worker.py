@@ -1,32 +1,37 @@
-"""The worker process: runs the OrderSaga workflow and its activities, owns the orders DB.
+"""The worker process: runs the OrderSaga workflow and its activities, owns the orders database.
 
-It composes the real adapters (Temporal client, RabbitMQ request client, orders database and
-its outbox relay) and shuts down cleanly on SIGTERM: in-flight activities get
-`graceful_shutdown_seconds` to finish, unfinished workflow tasks are picked up by another worker.
+Its composition root: the orders database (at head) and its outbox relay, the RabbitMQ request
+client, the Temporal client and the Worker, built here and closed here. It refuses to start on
+a namespace that lacks the saga's search attributes (every saga would fail its workflow tasks
+after its first steps). On SIGTERM in-flight activities get `graceful_shutdown_seconds` to
+finish; unfinished workflow tasks are picked up by another worker.
 """
 
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.notification_activities import notify_customer
 from activities.order_activities import OrderActivities
 from activities.participant_activities import ParticipantActivities
-from messaging.connection import connect
-from messaging.outbox_relay import OutboxRelay
-from messaging.request_reply import RequestClient
-from orders.models import TABLES
-from persistence.engine import create_engine, session_factory
-from persistence.migrations import upgrade_to_head
-from settings.worker import WorkerSettings
-from workflows.client import connect_temporal
+from ordersaga import temporal
+from ordersaga.database.messaging_tables import messaging_tables
+from ordersaga.database.migrated import migrated_database
+from ordersaga.process import run_until_signalled
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.topology import Topology
+from ordersaga.services.host.relay import OutboxRelay
+from ordersaga.services.orders import MIGRATIONS
+from ordersaga.services.orders.models import Base
+from ordersaga.settings import WorkerSettings
 from workflows.order_saga import OrderSaga
 
 log = logging.getLogger("ordersaga.worker")
@@ -53,21 +58,36 @@ def activities_of(orders: OrderActivities, participants: ParticipantActivities) 
 @contextlib.asynccontextmanager
 async def running(settings: WorkerSettings, client: Client | None = None) -> AsyncIterator[Worker]:
     """A started worker with all its adapters; everything is closed on exit."""
-    engine = create_engine(settings.orders_db_url)
-    await upgrade_to_head(engine, "orders")
-    sessions = session_factory(engine)
-    relay = OutboxRelay("orders", sessions, TABLES, settings.topology)
-    connection = await connect(settings.rabbitmq_url, "worker")
-    requests = RequestClient(connection, settings.topology)
-    await requests.start()
-    relay_task = asyncio.create_task(relay.run(await connection.channel(publisher_confirms=True)))
-    worker = Worker(
-        client or await connect_temporal(settings),
+    topology = Topology(settings.bus_prefix)
+    client = client or await temporal.connect(settings)
+    await require_search_attributes(client)
+    async with (
+        migrated_database(settings.orders_db_url, MIGRATIONS) as sessions,
+        await connect(settings.rabbitmq_url, "worker") as connection,
+    ):
+        relay = OutboxRelay("orders", sessions, messaging_tables(Base.metadata), topology)
+        relaying = asyncio.create_task(relay.run(await connection.channel(publisher_confirms=True)))
+        requests = RequestClient(connection, topology)
+        await requests.start()
+        activities = activities_of(
+            OrderActivities(sessions, relay.notify), ParticipantActivities(requests)
+        )
+        try:
+            async with _worker(settings, client, activities) as worker:
+                yield worker
+        finally:
+            relaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relaying
+            await requests.close()
+
+
+def _worker(settings: WorkerSettings, client: Client, activities: list[Any]) -> Worker:
+    return Worker(
+        client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS if settings.role != "activities" else [],
-        activities=activities_of(
-            OrderActivities(sessions, relay.notify), ParticipantActivities(requests)
-        ),
+        activities=activities,
         # Local activities run where their workflow runs, so a workflow worker keeps them.
         no_remote_activities=settings.role == "workflows",
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
@@ -75,16 +95,31 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
         max_concurrent_local_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
     )
+
+
+class MissingSearchAttributes(RuntimeError):
+    """The namespace cannot take the saga's search attribute updates."""
+
+
+async def require_search_attributes(client: Client) -> None:
     try:
-        async with worker:
-            yield worker
-    finally:
-        relay_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
-        await requests.close()
-        await connection.close()
-        await engine.dispose()
+        missing = await temporal.missing_search_attributes(client)
+    except RPCError as error:
+        if error.status not in (RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNIMPLEMENTED):
+            raise
+        log.warning("cannot list the namespace's search attributes (%s); not checked", error)
+        return
+    if missing:
+        create = "\n".join(
+            f"  temporal operator search-attribute create --namespace {client.namespace} "
+            f"--name {key.name} --type {temporal.cli_type(key)}"
+            for key in missing
+        )
+        names = ", ".join(key.name for key in missing)
+        raise MissingSearchAttributes(
+            f"namespace {client.namespace} lacks the search attributes {names}; add them:\n"
+            + create
+        )
 
 
 async def run(settings: WorkerSettings, stop: asyncio.Event) -> None:
@@ -96,16 +131,11 @@ async def run(settings: WorkerSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     settings = WorkerSettings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run(settings, stop)
-
-    asyncio.run(serve())
+    try:
+        run_until_signalled(lambda stop: run(settings, stop), settings.log_level)
+    except MissingSearchAttributes as refused:
+        log.error("%s", refused)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

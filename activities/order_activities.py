@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.rejections import rejected
-from contracts.rejections import Rejected
-from orders import repository
-from orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
+from ordersaga.contracts.rejections import Rejected
+from ordersaga.services.orders import repository
+from ordersaga.services.orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
 
 
 class OrderActivities:

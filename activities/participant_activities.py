@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.rejections import rejected
-from contracts.commands import (
+from ordersaga.contracts.commands import (
     AuthorizePayment,
     CapturePayment,
     Command,
@@ -21,7 +21,7 @@ from contracts.commands import (
     ReserveStock,
     VoidAuthorization,
 )
-from contracts.events import (
+from ordersaga.contracts.events import (
     AuthorizationVoided,
     CommandRejected,
     PaymentAuthorized,
@@ -30,7 +30,7 @@ from contracts.events import (
     StockReleased,
     StockReserved,
 )
-from messaging.request_reply import RequestClient
+from ordersaga.rabbitmq.request_reply import RequestClient
 
 R = TypeVar("R", bound=BaseModel)
 

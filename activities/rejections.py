@@ -7,7 +7,7 @@ import logging
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from contracts.rejections import RejectionCode
+from ordersaga.contracts.rejections import RejectionCode
 
 log = logging.getLogger("ordersaga.rejections")
 

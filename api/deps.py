@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 
 from api.sagas import OrderGateway
 from api.stock import StockGateway
-from settings.api import ApiSettings
+from ordersaga.settings import ApiSettings
 
 
 def _orders(request: Request) -> OrderGateway:

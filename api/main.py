@@ -10,10 +10,11 @@ from api import errors
 from api.routes import health, inventory, orders
 from api.sagas import OrderGateway, TemporalOrders
 from api.stock import InventoryStock, StockGateway
-from messaging.connection import connect
-from messaging.request_reply import RequestClient
-from settings.api import ApiSettings
-from workflows.client import connect_temporal
+from ordersaga import temporal
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.topology import Topology
+from ordersaga.settings import ApiSettings
 
 
 def create_app(
@@ -47,7 +48,7 @@ def create_app(
 
 async def _orders(settings: ApiSettings, given: Client | OrderGateway | None) -> OrderGateway:
     if given is None or isinstance(given, Client):
-        return TemporalOrders(given or await connect_temporal(settings), settings.task_queue)
+        return TemporalOrders(given or await temporal.connect(settings), settings.task_queue)
     return given
 
 
@@ -56,13 +57,14 @@ async def _stock(
     given: RequestClient | StockGateway | None,
     stack: contextlib.AsyncExitStack,
 ) -> StockGateway:
+    topology = Topology(settings.bus_prefix)
     if isinstance(given, RequestClient):
-        return InventoryStock(given, settings.topology)
+        return InventoryStock(given, topology)
     if given is not None:
         return given
     connection = await connect(settings.rabbitmq_url, "api")
     stack.push_async_callback(connection.close)
-    client = RequestClient(connection, settings.topology)
+    client = RequestClient(connection, topology)
     await client.start()
     stack.push_async_callback(client.close)
-    return InventoryStock(client, settings.topology)
+    return InventoryStock(client, topology)

@@ -32,11 +32,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import OrderNotFound, Refused, Unavailable
-from contracts.orders import OrderStatus
-from contracts.saga import CancelOrder, PlaceOrder, SagaState
-from workflows.client import workflow_id
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import CancelOrder, PlaceOrder, SagaState
+from ordersaga.temporal import CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL, workflow_id
 from workflows.order_saga import OrderSaga
-from workflows.search_attributes import CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL
 
 FINGERPRINT = "request_fingerprint"
 ACCEPTED = WorkflowUpdateStage.ACCEPTED

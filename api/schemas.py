@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from contracts.orders import OrderLine, OrderStatus
-from contracts.saga import SagaState, StepRecord
+from ordersaga.contracts.orders import OrderLine, OrderStatus
+from ordersaga.contracts.saga import SagaState, StepRecord
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 

@@ -6,9 +6,9 @@ from typing import Protocol
 from aio_pika.exceptions import AMQPError, DeliveryError
 
 from api.errors import Unavailable
-from contracts.queries import GetStock, StockLevel
-from messaging.request_reply import RequestClient
-from messaging.topology import Topology
+from ordersaga.contracts.queries import GetStock, StockLevel
+from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.topology import Topology
 
 QUERY_TIMEOUT_SECONDS = 5.0
 

@@ -16,10 +16,10 @@ import uuid
 
 from temporalio.client import Client
 
-from contracts.orders import OrderLine, OrderStatus
-from contracts.saga import PlaceOrder
-from settings.common import TemporalSettings
-from workflows.client import connect_temporal, workflow_id
+from ordersaga.contracts.orders import OrderLine, OrderStatus
+from ordersaga.contracts.saga import PlaceOrder
+from ordersaga.settings import TemporalSettings
+from ordersaga.temporal import connect, workflow_id
 from workflows.order_saga import OrderSaga
 
 
@@ -41,7 +41,7 @@ async def one_saga(client: Client, task_queue: str) -> float:
 
 async def main(orders: int) -> None:
     settings = TemporalSettings()
-    client = await connect_temporal(settings)
+    client = await connect(settings)
     latencies = sorted([await one_saga(client, settings.task_queue) for _ in range(orders)])
     began = time.perf_counter()
     await asyncio.gather(*(one_saga(client, settings.task_queue) for _ in range(orders)))

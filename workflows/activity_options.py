@@ -17,8 +17,8 @@ from typing import Any
 
 from temporalio.common import RetryPolicy
 
-from contracts.rejections import RejectionCode
-from contracts.saga import SagaTimeouts
+from ordersaga.contracts.rejections import RejectionCode
+from ordersaga.contracts.saga import SagaTimeouts
 
 NON_RETRYABLE = [code.value for code in RejectionCode] + ["UnexpectedReply"]
 

@@ -6,7 +6,7 @@ activity's may arrive as the cause itself. Both are read the same way here.
 
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, TimeoutError
 
-from contracts.rejections import RejectionCode
+from ordersaga.contracts.rejections import RejectionCode
 
 _REJECTIONS = {code.value for code in RejectionCode}
 

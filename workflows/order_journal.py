@@ -7,9 +7,9 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.orders import OrderStatus
-    from contracts.saga import PlaceOrder, SagaState, StepOutcome, StepRecord
-    from workflows import search_attributes
+    from ordersaga import temporal
+    from ordersaga.contracts.orders import OrderStatus
+    from ordersaga.contracts.saga import PlaceOrder, SagaState, StepOutcome, StepRecord
 
 
 class OrderJournal:
@@ -38,14 +38,14 @@ class OrderJournal:
         state = self.state
         state.status = OrderStatus(status)
         updates: list[SearchAttributeUpdate[Any]] = [
-            search_attributes.CUSTOMER_ID.value_set(state.customer_id),
-            search_attributes.ORDER_STATUS.value_set(status),
+            temporal.CUSTOMER_ID.value_set(state.customer_id),
+            temporal.ORDER_STATUS.value_set(status),
         ]
         if state.total_cents is not None:
-            updates.append(search_attributes.ORDER_TOTAL.value_set(state.total_cents / 100))
+            updates.append(temporal.ORDER_TOTAL.value_set(state.total_cents / 100))
         if reason_code is not None:
             state.reason_code = reason_code
-            updates.append(search_attributes.REJECTION_REASON.value_set(reason_code))
+            updates.append(temporal.REJECTION_REASON.value_set(reason_code))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
 

@@ -4,8 +4,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.orders import OrderStatus
-    from contracts.saga import CancelOrder, PlaceOrder, SagaState
+    from ordersaga.contracts.orders import OrderStatus
+    from ordersaga.contracts.saga import CancelOrder, PlaceOrder, SagaState
     from workflows import legacy
     from workflows.order_journal import OrderJournal
     from workflows.order_steps import ORDER_SAGA, SagaOrder

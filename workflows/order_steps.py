@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notification_activities import OrderConfirmation, notify_customer
     from activities.order_activities import OrderActivities
     from activities.participant_activities import ParticipantActivities
-    from contracts.commands import (
+    from ordersaga.contracts.commands import (
         AuthorizePayment,
         CapturePayment,
         CommitStock,
@@ -21,9 +21,14 @@ with workflow.unsafe.imports_passed_through():
         ReserveStock,
         VoidAuthorization,
     )
-    from contracts.events import StockReserved
-    from contracts.saga import PlaceOrder, SagaState
-    from orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
+    from ordersaga.contracts.events import StockReserved
+    from ordersaga.contracts.saga import PlaceOrder, SagaState
+    from ordersaga.services.orders.commands import (
+        ApproveOrder,
+        CloseOrder,
+        CompleteOrder,
+        CreateOrder,
+    )
     from workflows.order_journal import money
     from workflows.saga_table import Call, Ending, Kind, Mode, SagaTable, Step, Undo
 

@@ -31,7 +31,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.saga import SagaTimeouts, StepOutcome
+    from ordersaga.contracts.saga import SagaTimeouts, StepOutcome
     from workflows import activity_options
     from workflows.failures import describe_failure, is_business_rejection
     from workflows.saga_table import Call, Ending, Kind, Mode, S, SagaTable, Step, Undo

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path
 from api.deps import StockDep
 from api.errors import NotFound
 from api.schemas import Problem
-from contracts.queries import StockLevel
+from ordersaga.contracts.queries import StockLevel
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 

@@ -9,8 +9,8 @@ from api.deps import OrdersDep, SettingsDep
 from api.errors import Refused
 from api.sagas import Outcome
 from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
-from contracts.rejections import RejectionCode
-from contracts.saga import PlaceOrder
+from ordersaga.contracts.rejections import RejectionCode
+from ordersaga.contracts.saga import PlaceOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from inventory.models import Reservation, StockItem
-from orders.models import Order
-from payment.models import Account, Authorization
-from persistence.engine import create_engine, session_factory
+from ordersaga.database.engine import create_engine, session_factory
+from ordersaga.services.inventory.models import Reservation, StockItem
+from ordersaga.services.orders.models import Order
+from ordersaga.services.payment.models import Account, Authorization
+from ordersaga.temporal import workflow_id
 from tests.e2e.conftest import Processes
-from workflows.client import workflow_id
 from workflows.order_saga import OrderSaga
 
 pytestmark = pytest.mark.chaos

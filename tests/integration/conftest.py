@@ -1,11 +1,19 @@
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from messaging.topology import Topology
+from ordersaga.rabbitmq.topology import Topology
 from tests.conftest import DatabaseFactory
-from tests.integration.saga_system import SagaSystem, saga_system
+from tests.support.system import SagaSystem, serving
+
+
+@pytest.fixture
+def saga_backend() -> str:
+    """The database engine the saga tests run on (rules tests run on both). A test that must
+    see the saga on PostgreSQL too parametrizes this fixture."""
+    return "sqlite"
 
 
 @pytest.fixture
@@ -13,13 +21,18 @@ async def system(
     temporal_dev: WorkflowEnvironment,
     topology: Topology,
     rabbitmq_url: str,
-    database_url_factory: DatabaseFactory,
+    saga_backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[SagaSystem]:
-    """The saga with real participants, once per database backend."""
-    urls = {
-        name: await database_url_factory.new_url(name)
-        for name in ("orders", "inventory", "payment")
-    }
-    urls["rabbitmq"] = rabbitmq_url
-    async with saga_system(temporal_dev.client, topology, urls) as running:
-        yield running
+    """The saga with the real services and worker, each with its own database."""
+    databases = DatabaseFactory(saga_backend, tmp_path)
+    if saga_backend == "postgresql":
+        databases.dsn = request.getfixturevalue("postgres_dsn")
+    urls = {name: await databases.new_url(name) for name in ("orders", "inventory", "payment")}
+    running = SagaSystem(temporal_dev.client, topology, {**urls, "rabbitmq": rabbitmq_url})
+    try:
+        async with serving(running):
+            yield running
+    finally:
+        await databases.drop_all()

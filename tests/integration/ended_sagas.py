@@ -4,7 +4,7 @@ re-imports the module a workflow is defined in)."""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.search_attributes import ORDER_STATUS
+    from ordersaga.temporal import ORDER_STATUS
 
 
 @workflow.defn(name="OrderSaga")

@@ -8,14 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-import inventory.service
 from api.main import create_app
 from api.sagas import Outcome
 from api.stock import QUERY_TIMEOUT_SECONDS
-from contracts.saga import PlaceOrder, SagaState
-from messaging.topology import Topology
-from settings.api import ApiSettings
-from settings.participant import InventorySettings
+from ordersaga.contracts.saga import PlaceOrder, SagaState
+from ordersaga.rabbitmq.topology import Topology
+from ordersaga.services.host.hosting import hosting
+from ordersaga.services.inventory.service import INVENTORY
+from ordersaga.settings import ApiSettings, ServiceSettings
 
 
 class NoOrders:
@@ -55,12 +55,12 @@ async def http(rabbitmq_url: str, topology: Topology) -> AsyncIterator[httpx.Asy
 async def inventory_running(
     rabbitmq_url: str, topology: Topology, tmp_path: Path
 ) -> AsyncIterator[None]:
-    settings = InventorySettings(
+    settings = ServiceSettings(
         rabbitmq_url=rabbitmq_url,
         bus_prefix=topology.prefix,
         inventory_db_url=f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}",
     )
-    async with inventory.service.running(settings):
+    async with hosting(INVENTORY, settings):
         yield
 
 

@@ -18,14 +18,15 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from api.sagas import FINGERPRINT
 from api.schemas import OrderCreate
-from contracts.orders import OrderStatus
-from contracts.queries import StockLevel
-from contracts.saga import SagaTimeouts
-from settings.api import ApiSettings
-from tests.integration.saga_system import SagaSystem, eventually, manual_payment
-from workflows.client import workflow_id
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.queries import StockLevel
+from ordersaga.contracts.saga import SagaTimeouts
+from ordersaga.settings import ApiSettings
+from ordersaga.temporal import CUSTOMER_ID, ORDER_STATUS, workflow_id
+from tests.support.manual_payment import manual_payment
+from tests.support.system import SagaSystem
+from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
-from workflows.search_attributes import CUSTOMER_ID, ORDER_STATUS
 
 ORDER = {
     "customer_id": "alice",
@@ -220,7 +221,6 @@ async def _has_status(http: httpx.AsyncClient, order_id: str, status: OrderStatu
     return await status_of(http, order_id) == status
 
 
-@pytest.mark.parametrize("database_url_factory", ["sqlite"], indirect=True)
 async def test_a_key_reused_after_temporal_forgot_its_saga_is_refused_by_the_orders_database(
     system: SagaSystem,
 ) -> None:

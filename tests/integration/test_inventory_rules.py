@@ -1,4 +1,4 @@
-"""Inventory's command handling against a real database, once on SQLite and once on
+"""Inventory's rules against a real database, once on SQLite and once on
 PostgreSQL: no overselling under concurrency, exactly-once effects, compensation tombstones
 and a gap-free event log."""
 
@@ -8,46 +8,36 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.commands import CommitStock, ReleaseStock, ReserveStock
-from contracts.events import CommandRejected, EventEnvelope, StockReleased, StockReserved
-from contracts.orders import OrderLine, PricedLine
-from contracts.queries import GetStock, ReadFeed, StockLevel
-from contracts.rejections import RejectionCode
-from contracts.replies import Reply
-from inventory.handlers import handle_command
-from inventory.models import Reservation, StockItem
-from inventory.queries import get_stock, read_events
-from inventory.seed import seed_if_empty
-from persistence.database import migrated_database
+from ordersaga.contracts.commands import ReleaseStock, ReserveStock
+from ordersaga.contracts.events import CommandRejected, StockReleased, StockReserved
+from ordersaga.contracts.orders import OrderLine, PricedLine
+from ordersaga.contracts.queries import GetStock, StockLevel
+from ordersaga.contracts.rejections import RejectionCode
+from ordersaga.database.migrated import put_demo_data
+from ordersaga.services.inventory.models import Reservation, StockItem
+from ordersaga.services.inventory.seed import DEMO_STOCK as DEMO
+from ordersaga.services.inventory.service import INVENTORY
 from tests.conftest import DatabaseFactory
-
-Sessions = async_sessionmaker[AsyncSession]
+from tests.support.rules import Rules, rules_of
 
 
 @pytest.fixture
-async def sessions(database_url_factory: DatabaseFactory) -> AsyncIterator[Sessions]:
-    async with migrated_database(
-        await database_url_factory.new_url("inventory"), "inventory"
-    ) as made:
-        yield made
+async def inventory(database_url_factory: DatabaseFactory) -> AsyncIterator[Rules]:
+    async with rules_of(INVENTORY, await database_url_factory.new_url("inventory")) as rules:
+        yield rules
 
 
-async def add_stock(sessions: Sessions, sku: str, on_hand: int, price: int = 100) -> None:
-    async with sessions() as session, session.begin():
+async def add_stock(inventory: Rules, sku: str, on_hand: int, price: int = 100) -> None:
+    async with inventory.sessions() as session, session.begin():
         session.add(
             StockItem(sku=sku, name=sku, unit_price_cents=price, on_hand=on_hand, reserved=0)
         )
 
 
-async def level(sessions: Sessions, sku: str) -> StockLevel:
-    return await get_stock(sessions, GetStock(sku=sku))
-
-
-async def feed(sessions: Sessions, after_seq: int = 0) -> list[EventEnvelope]:
-    return (await read_events(sessions, ReadFeed(after_seq=after_seq))).events
+async def level(inventory: Rules, sku: str) -> StockLevel:
+    stock: StockLevel = await inventory.ask(GetStock(sku=sku))
+    return stock
 
 
 def reserve(order_id: str, *lines: tuple[str, int], command_id: str = "") -> ReserveStock:
@@ -68,11 +58,11 @@ def new_order() -> str:
     return f"o-{uuid.uuid4().hex[:8]}"
 
 
-async def test_reserving_the_last_units_concurrently_never_oversells(sessions: Sessions) -> None:
-    await add_stock(sessions, "SKU-FIVE", on_hand=5)
+async def test_reserving_the_last_units_concurrently_never_oversells(inventory: Rules) -> None:
+    await add_stock(inventory, "SKU-FIVE", on_hand=5)
 
     replies = await asyncio.gather(
-        *(handle_command(sessions, reserve(new_order(), ("SKU-FIVE", 1))) for _ in range(30))
+        *(inventory.handle(reserve(new_order(), ("SKU-FIVE", 1))) for _ in range(30))
     )
 
     bodies = [reply.body for reply in replies]
@@ -80,17 +70,17 @@ async def test_reserving_the_last_units_concurrently_never_oversells(sessions: S
     rejected = [body for body in bodies if isinstance(body, CommandRejected)]
     assert len(rejected) == 25
     assert {body.code for body in rejected} == {RejectionCode.OUT_OF_STOCK}
-    stock = await level(sessions, "SKU-FIVE")
+    stock = await level(inventory, "SKU-FIVE")
     assert (stock.reserved, stock.available) == (5, 0)
-    assert [envelope.seq for envelope in await feed(sessions)] == list(range(1, 31))
+    assert [envelope.seq for envelope in await inventory.feed()] == list(range(1, 31))
 
 
-async def test_a_reservation_prices_its_lines_and_merges_repeated_skus(sessions: Sessions) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10, price=1890)
-    await add_stock(sessions, "SKU-B", on_hand=10, price=12900)
+async def test_a_reservation_prices_its_lines_and_merges_repeated_skus(inventory: Rules) -> None:
+    await add_stock(inventory, "SKU-A", on_hand=10, price=1890)
+    await add_stock(inventory, "SKU-B", on_hand=10, price=12900)
     order = new_order()
 
-    reply = await handle_command(sessions, reserve(order, ("SKU-B", 1), ("SKU-A", 2), ("SKU-A", 1)))
+    reply = await inventory.handle(reserve(order, ("SKU-B", 1), ("SKU-A", 2), ("SKU-A", 1)))
 
     assert reply.body == StockReserved(
         order_id=order,
@@ -100,117 +90,105 @@ async def test_a_reservation_prices_its_lines_and_merges_repeated_skus(sessions:
         ],
         total_cents=3 * 1890 + 12900,
     )
-    assert (await level(sessions, "SKU-A")).available == 7
-    assert (await level(sessions, "SKU-B")).available == 9
+    assert (await level(inventory, "SKU-A")).available == 7
+    assert (await level(inventory, "SKU-B")).available == 9
 
 
 async def test_the_same_command_twice_changes_stock_once_with_the_same_reply(
-    sessions: Sessions,
+    inventory: Rules,
 ) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
+    await add_stock(inventory, "SKU-A", on_hand=10)
     command = reserve(new_order(), ("SKU-A", 2))
 
-    concurrent = await asyncio.gather(*(handle_command(sessions, command) for _ in range(3)))
-    again = await handle_command(sessions, command)
+    concurrent = await asyncio.gather(*(inventory.handle(command) for _ in range(3)))
+    again = await inventory.handle(command)
 
     assert all(reply == again for reply in concurrent)
     assert isinstance(again.body, StockReserved)
-    assert (await level(sessions, "SKU-A")).reserved == 2
-    assert [envelope.event for envelope in await feed(sessions)] == [again.body]
+    assert (await level(inventory, "SKU-A")).reserved == 2
+    assert [envelope.event for envelope in await inventory.feed()] == [again.body]
 
 
 async def test_another_reserve_for_a_reserved_order_answers_with_the_first_reservation(
-    sessions: Sessions,
+    inventory: Rules,
 ) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
+    await add_stock(inventory, "SKU-A", on_hand=10)
     order = new_order()
-    first = await handle_command(sessions, reserve(order, ("SKU-A", 2)))
+    first = await inventory.handle(reserve(order, ("SKU-A", 2)))
 
-    second = await handle_command(sessions, reserve(order, ("SKU-A", 2), command_id="other"))
+    second = await inventory.handle(reserve(order, ("SKU-A", 2), command_id="other"))
 
     assert second.body == first.body
-    assert (await level(sessions, "SKU-A")).reserved == 2
-    assert len(await feed(sessions)) == 1
+    assert (await level(inventory, "SKU-A")).reserved == 2
+    assert len(await inventory.feed()) == 1
 
 
-async def test_releasing_gives_the_units_back_once(sessions: Sessions) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
+async def test_releasing_gives_the_units_back_once(inventory: Rules) -> None:
+    await add_stock(inventory, "SKU-A", on_hand=10)
     order = new_order()
-    await handle_command(sessions, reserve(order, ("SKU-A", 2), ("SKU-A", 1)))
+    await inventory.handle(reserve(order, ("SKU-A", 2), ("SKU-A", 1)))
 
-    released = await handle_command(sessions, release(order))
-    again = await handle_command(sessions, release(order, command_id="another-release"))
+    released = await inventory.handle(release(order))
+    again = await inventory.handle(release(order, command_id="another-release"))
 
     assert released.body == StockReleased(
         order_id=order, lines=[OrderLine(sku="SKU-A", quantity=3)]
     )
     assert again.body == StockReleased(order_id=order, lines=[])
-    assert (await level(sessions, "SKU-A")).reserved == 0
-    assert [e.event.kind for e in await feed(sessions)] == ["StockReserved", "StockReleased"]
+    assert (await level(inventory, "SKU-A")).reserved == 0
+    assert [e.event.kind for e in await inventory.feed()] == ["StockReserved", "StockReleased"]
 
 
-async def test_releasing_an_order_never_reserved_is_a_successful_no_op(sessions: Sessions) -> None:
+async def test_releasing_an_order_never_reserved_is_a_successful_no_op(inventory: Rules) -> None:
     order = new_order()
 
-    reply = await handle_command(sessions, release(order))
+    reply = await inventory.handle(release(order))
 
     assert reply.body == StockReleased(order_id=order, lines=[])
-    assert await feed(sessions) == []
+    assert await inventory.feed() == []
 
 
 async def test_a_reservation_arriving_after_its_release_is_refused_and_takes_nothing(
-    sessions: Sessions,
+    inventory: Rules,
 ) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
+    await add_stock(inventory, "SKU-A", on_hand=10)
     order = new_order()
-    await handle_command(sessions, release(order))
+    await inventory.handle(release(order))
 
-    late = await handle_command(sessions, reserve(order, ("SKU-A", 2)))
+    late = await inventory.handle(reserve(order, ("SKU-A", 2)))
 
     assert isinstance(late.body, CommandRejected)
     assert late.body.code == RejectionCode.ALREADY_COMPENSATED
-    assert (await level(sessions, "SKU-A")).reserved == 0
+    assert (await level(inventory, "SKU-A")).reserved == 0
 
 
-async def test_a_reserve_racing_its_release_never_strands_stock(sessions: Sessions) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=100)
+async def test_a_reserve_racing_its_release_never_strands_stock(inventory: Rules) -> None:
+    await add_stock(inventory, "SKU-A", on_hand=100)
     orders = [new_order() for _ in range(10)]
 
     await asyncio.gather(
         *(
-            delivered(sessions, command)
+            inventory.delivered(command)
             for order in orders
             for command in (reserve(order, ("SKU-A", 2)), release(order))
         )
     )
 
-    assert (await level(sessions, "SKU-A")).reserved == 0
-    async with sessions() as session:
+    assert (await level(inventory, "SKU-A")).reserved == 0
+    async with inventory.sessions() as session:
         statuses = await session.scalars(select(Reservation.status))
         assert set(statuses) == {"RELEASED"}
 
 
-async def delivered(
-    sessions: Sessions, command: ReserveStock | ReleaseStock | CommitStock
-) -> Reply:
-    """Handle `command` as the broker would deliver it: again after a failed attempt. The loser
-    of a reserve/release race for one order fails on the reservation's primary key."""
-    while True:
-        try:
-            return await handle_command(sessions, command)
-        except IntegrityError:
-            continue
-
-
 async def test_a_rejected_order_reserves_none_of_its_lines_and_is_rejected_again_when_resent(
-    sessions: Sessions,
+    inventory: Rules,
 ) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
-    await add_stock(sessions, "SKU-B", on_hand=1)
+    await add_stock(inventory, "SKU-A", on_hand=10)
+    await add_stock(inventory, "SKU-B", on_hand=1)
     command = reserve(new_order(), ("SKU-A", 2), ("SKU-B", 2))
 
-    first = await handle_command(sessions, command)
-    resent = await handle_command(sessions, command)
+    first = await inventory.handle(command)
+    resent = await inventory.handle(command)
 
     assert isinstance(first.body, CommandRejected)
     assert (first.body.code, first.body.reason) == (
@@ -218,36 +196,38 @@ async def test_a_rejected_order_reserves_none_of_its_lines_and_is_rejected_again
         "only 1 of SKU-B available, 2 requested",
     )
     assert resent == first
-    assert (await level(sessions, "SKU-A")).reserved == 0
-    assert [envelope.event for envelope in await feed(sessions)] == [first.body]
+    assert (await level(inventory, "SKU-A")).reserved == 0
+    assert [envelope.event for envelope in await inventory.feed()] == [first.body]
 
 
-async def test_an_unknown_sku_is_rejected(sessions: Sessions) -> None:
-    reply = await handle_command(sessions, reserve(new_order(), ("SKU-X", 1)))
+async def test_an_unknown_sku_is_rejected(inventory: Rules) -> None:
+    reply = await inventory.handle(reserve(new_order(), ("SKU-X", 1)))
 
     assert isinstance(reply.body, CommandRejected)
     assert (reply.body.code, reply.body.reason) == (RejectionCode.UNKNOWN_SKU, "unknown SKU SKU-X")
 
 
-async def test_the_feed_returns_the_events_after_a_given_seq_in_order(sessions: Sessions) -> None:
-    await add_stock(sessions, "SKU-A", on_hand=10)
+async def test_the_feed_returns_the_events_after_a_given_seq_in_order(inventory: Rules) -> None:
+    await add_stock(inventory, "SKU-A", on_hand=10)
     orders = [new_order() for _ in range(3)]
     for order in orders:
-        await handle_command(sessions, reserve(order, ("SKU-A", 1)))
+        await inventory.handle(reserve(order, ("SKU-A", 1)))
 
-    page = await feed(sessions, after_seq=1)
+    page = await inventory.feed(after_seq=1)
 
     assert [envelope.seq for envelope in page] == [2, 3]
     assert [envelope.event.order_id for envelope in page] == orders[1:]
     assert {envelope.source for envelope in page} == {"inventory"}
 
 
-async def test_two_processes_seeding_at_once_seed_the_demo_stock_once(sessions: Sessions) -> None:
-    seeded = await asyncio.gather(seed_if_empty(sessions), seed_if_empty(sessions))
+async def test_two_processes_seeding_at_once_seed_the_demo_stock_once(inventory: Rules) -> None:
+    seeded = await asyncio.gather(
+        put_demo_data(inventory.sessions, DEMO), put_demo_data(inventory.sessions, DEMO)
+    )
 
     assert any(seeded)
-    assert not await seed_if_empty(sessions)
-    async with sessions() as session:
+    assert not await put_demo_data(inventory.sessions, DEMO)
+    async with inventory.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StockItem)) == 4
-    assert (await level(sessions, "SKU-42")).available == 100
-    assert (await level(sessions, "SKU-GONE")).available == 0
+    assert (await level(inventory, "SKU-42")).available == 100
+    assert (await level(inventory, "SKU-GONE")).available == 0

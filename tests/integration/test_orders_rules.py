@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.orders import OrderLine
-from contracts.rejections import Rejected, RejectionCode
-from orders import repository
-from orders.commands import CloseOrder, CreateOrder
-from orders.models import TABLES, Order
-from persistence.database import migrated_database
+from ordersaga.contracts.orders import OrderLine
+from ordersaga.contracts.rejections import Rejected, RejectionCode
+from ordersaga.database.migrated import migrated_database
+from ordersaga.services.orders import MIGRATIONS, repository
+from ordersaga.services.orders.commands import CloseOrder, CreateOrder
+from ordersaga.services.orders.models import Order
+from ordersaga.services.orders.repository import TABLES
 from tests.conftest import DatabaseFactory
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -21,7 +22,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @pytest.fixture
 async def sessions(database_url_factory: DatabaseFactory) -> AsyncIterator[Sessions]:
-    async with migrated_database(await database_url_factory.new_url("orders"), "orders") as made:
+    async with migrated_database(await database_url_factory.new_url("orders"), MIGRATIONS) as made:
         yield made
 
 

@@ -26,11 +26,12 @@ from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
 import worker
-from contracts.orders import OrderStatus
-from contracts.saga import CancelOrder, SagaTimeouts
-from messaging.topology import Topology
-from settings.worker import WorkerSettings
-from tests.integration.saga_system import SagaHandle, SagaSystem, eventually
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import CancelOrder, SagaTimeouts
+from ordersaga.rabbitmq.topology import Topology
+from ordersaga.settings import WorkerSettings
+from tests.support.system import SagaHandle, SagaSystem
+from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
 
 ORDERSAGA = str(Path(sys.executable).parent / "ordersaga")
@@ -50,11 +51,9 @@ async def parts(
     )
     await system.start_participant("inventory")
     try:
-        async with system.open_orders():
-            yield system
+        yield system
     finally:
-        for name in list(system._stacks):
-            await system.stop_participant(name)
+        await system.stop_all()
 
 
 SERVICES = ("orders", "inventory", "payment")
@@ -63,14 +62,7 @@ SERVICES = ("orders", "inventory", "payment")
 def worker_settings(
     system: SagaSystem, role: Literal["all", "workflows", "activities"] = "all"
 ) -> WorkerSettings:
-    return WorkerSettings(
-        orders_db_url=system.urls["orders"],
-        rabbitmq_url=system.urls["rabbitmq"],
-        bus_prefix=system.topology.prefix,
-        task_queue=system.task_queue,
-        graceful_shutdown_seconds=0,
-        role=role,
-    )
+    return system.worker_settings(role=role)
 
 
 @contextlib.asynccontextmanager

@@ -5,15 +5,11 @@ import asyncio
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from contracts.orders import OrderStatus
-from contracts.saga import CancelOrder, SagaTimeouts
-from tests.integration.saga_system import (
-    FAST,
-    SagaSystem,
-    eventually,
-    manual_payment,
-    status_of,
-)
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import CancelOrder, SagaTimeouts
+from tests.support.manual_payment import manual_payment
+from tests.support.system import FAST, SagaSystem, status_of
+from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
 
 

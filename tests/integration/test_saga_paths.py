@@ -1,7 +1,7 @@
 """The saga's paths end to end on real Temporal, RabbitMQ and both database engines."""
 
-from contracts.orders import OrderStatus
-from tests.integration.saga_system import SagaSystem
+from ordersaga.contracts.orders import OrderStatus
+from tests.support.system import SagaSystem
 
 
 async def test_happy_path_sells_the_stock_and_captures(system: SagaSystem) -> None:

@@ -6,9 +6,10 @@ import logging
 
 import pytest
 
-from contracts.orders import OrderStatus
-from contracts.saga import SagaState, SagaTimeouts
-from tests.integration.saga_system import SagaSystem, eventually, status_of
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import SagaState, SagaTimeouts
+from tests.support.system import SagaSystem, status_of
+from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
 
 BATCH = [
@@ -23,6 +24,7 @@ BATCH = [
 ]
 
 
+@pytest.mark.parametrize("saga_backend", ["sqlite", "postgresql"])
 async def test_a_mixed_batch_sells_exactly_what_completed_and_holds_nothing(
     system: SagaSystem, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -13,15 +13,15 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from cli.repair import commit_stock_of_completed_orders
-from contracts.commands import ReserveStock
-from contracts.orders import OrderLine
-from messaging.connection import connect
-from messaging.request_reply import RequestClient
-from messaging.topology import Topology
+from ordersaga.cli.repair import commit_stock_of_completed_orders
+from ordersaga.contracts.commands import ReserveStock
+from ordersaga.contracts.orders import OrderLine
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.topology import Topology
+from ordersaga.temporal import workflow_id
 from tests.integration.ended_sagas import SagaAsItEnded
-from tests.integration.saga_system import SagaSystem
-from workflows.client import workflow_id
+from tests.support.system import SagaSystem
 
 ORDERSAGA = str(Path(sys.executable).parent / "ordersaga")
 

@@ -4,9 +4,10 @@ import json
 
 from temporalio.client import WorkflowHandle
 
-from contracts.orders import OrderStatus
-from contracts.saga import SagaState
-from tests.integration.saga_system import SagaSystem, eventually
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import SagaState
+from tests.support.system import SagaSystem
+from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
 
 

@@ -1,6 +1,6 @@
-"""The integration tests' real system (dev server, RabbitMQ, worker, participants), reused to
+"""The integration tests' real system (dev server, RabbitMQ, worker, services), reused to
 replay executions that just ran."""
 
-from tests.integration.conftest import system
+from tests.integration.conftest import saga_backend, system
 
-__all__ = ["system"]
+__all__ = ["saga_backend", "system"]

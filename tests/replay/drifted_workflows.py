@@ -7,8 +7,8 @@ import dataclasses
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.commands import AuthorizePayment
-    from contracts.saga import PlaceOrder, SagaState
+    from ordersaga.contracts.commands import AuthorizePayment
+    from ordersaga.contracts.saga import PlaceOrder, SagaState
     from workflows.order_saga import OrderSaga
     from workflows.order_steps import AUTHORIZE, NOTIFY, RESERVE, SagaOrder, StepName
     from workflows.saga_runner import SagaRunner

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from temporalio.workflow import NondeterminismError
 
-from replay.replayer import load_history, make_replayer, replay_file
+from ordersaga.replay import load_history, make_replayer, replay_file
 from tests.replay.drifted_workflows import (
     AuthorizeBeforeReserve,
     FraudCheckWithoutPatch,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from replay.replayer import load_history, make_replayer
-from replay.scenarios import SCENARIOS, VERSION, expected_histories, history_name
+from ordersaga.replay import load_history, make_replayer
+from tests.replay.scenarios import SCENARIOS, VERSION, expected_histories, history_name
 
 HISTORIES = Path(__file__).parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))

@@ -4,10 +4,10 @@ import asyncio
 
 from temporalio.testing import WorkflowEnvironment
 
-from contracts.orders import OrderStatus
-from replay.replayer import make_replayer, replay_recent
-from tests.integration.saga_system import SagaSystem
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.replay import make_replayer, replay_recent
 from tests.replay.drifted_workflows import FraudCheckWithoutPatch
+from tests.support.system import SagaSystem
 
 
 async def _listed(env: WorkflowEnvironment, query: str, count: int) -> None:

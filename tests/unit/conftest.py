@@ -8,8 +8,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from ordersaga.temporal import register_search_attributes
 from tests.unit.saga_fakes import FakeWorld
-from workflows.client import register_search_attributes
 from workflows.order_saga import OrderSaga
 
 

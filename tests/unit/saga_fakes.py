@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notification_activities import OrderConfirmation
-from contracts.commands import (
+from ordersaga.contracts.commands import (
     AuthorizePayment,
     CapturePayment,
     CommitStock,
@@ -24,7 +24,7 @@ from contracts.commands import (
     ReserveStock,
     VoidAuthorization,
 )
-from contracts.events import (
+from ordersaga.contracts.events import (
     AuthorizationVoided,
     PaymentAuthorized,
     PaymentCaptured,
@@ -32,9 +32,9 @@ from contracts.events import (
     StockReleased,
     StockReserved,
 )
-from contracts.orders import OrderLine, OrderStatus, PricedLine
-from contracts.saga import PlaceOrder, SagaState, SagaTimeouts
-from orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
+from ordersaga.contracts.orders import OrderLine, OrderStatus, PricedLine
+from ordersaga.contracts.saga import PlaceOrder, SagaState, SagaTimeouts
+from ordersaga.services.orders.commands import ApproveOrder, CloseOrder, CompleteOrder, CreateOrder
 from workflows.order_saga import OrderSaga
 
 PRICE_CENTS = 1000

@@ -10,10 +10,10 @@ from api.errors import OrderNotFound, Refused, Unavailable
 from api.main import create_app
 from api.sagas import Outcome
 from api.schemas import OrderCreate
-from contracts.orders import OrderStatus
-from contracts.queries import StockLevel
-from contracts.saga import PlaceOrder, SagaState, SagaTimeouts
-from settings.api import ApiSettings
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.queries import StockLevel
+from ordersaga.contracts.saga import PlaceOrder, SagaState, SagaTimeouts
+from ordersaga.settings import ApiSettings
 
 ORDER = {
     "customer_id": "alice",

@@ -9,13 +9,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli import supervisor as supervisor_module
-from cli.main import app
-from cli.orders import _line
-from cli.rabbitmq import ensure_rabbitmq
-from cli.supervisor import Supervisor
-from cli.temporal_dev import dev_server_argv
-from settings.dev import DevSettings
+from ordersaga.cli import supervisor as supervisor_module
+from ordersaga.cli.main import app
+from ordersaga.cli.orders import _line
+from ordersaga.cli.rabbitmq import ensure_rabbitmq
+from ordersaga.cli.supervisor import Supervisor
+from ordersaga.cli.temporal_dev import dev_server_argv
+from ordersaga.settings import DevSettings
 
 
 def closed_port() -> int:
@@ -59,7 +59,7 @@ def test_the_dev_server_gets_its_ports_state_file_and_search_attributes() -> Non
 def test_without_a_broker_or_a_local_install_dev_says_how_to_get_one(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("cli.rabbitmq.shutil.which", lambda _name: None)
+    monkeypatch.setattr("ordersaga.cli.rabbitmq.shutil.which", lambda _name: None)
     assert ensure_rabbitmq(f"amqp://guest:guest@127.0.0.1:{closed_port()}/") is False
     output = capsys.readouterr().out
     assert "docker run -d --name rabbitmq -p 5672:5672 rabbitmq:3" in output

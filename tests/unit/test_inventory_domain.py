@@ -1,6 +1,12 @@
-from contracts.orders import OrderLine, PricedLine
-from contracts.rejections import RejectionCode
-from inventory.domain import already_released, merge_lines, out_of_stock, total_cents, unknown_sku
+from ordersaga.contracts.orders import OrderLine, PricedLine
+from ordersaga.contracts.rejections import RejectionCode
+from ordersaga.services.inventory.domain import (
+    already_released,
+    merge_lines,
+    out_of_stock,
+    total_cents,
+    unknown_sku,
+)
 
 
 def test_repeated_skus_merge_into_one_line_per_sku_in_sku_order() -> None:

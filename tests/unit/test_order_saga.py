@@ -4,10 +4,10 @@ from collections.abc import Callable
 
 from temporalio.client import Client
 
-from contracts.orders import OrderStatus
-from contracts.saga import SagaState
+from ordersaga import temporal
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import SagaState
 from tests.unit.saga_fakes import FakeWorld, an_order, place, search_attribute, start
-from workflows import search_attributes
 from workflows.order_saga import OrderSaga
 
 
@@ -45,8 +45,8 @@ async def test_out_of_stock_rejects_without_touching_payment_or_releasing(
     assert "release_stock" not in world.calls  # rejected atomically: nothing to undo
     assert world.calls[-1] == "close_order"
     assert world.orders[order.order_id] == "REJECTED"
-    assert await search_attribute(handle, search_attributes.ORDER_STATUS) == "REJECTED"
-    assert await search_attribute(handle, search_attributes.REJECTION_REASON) == "OutOfStock"
+    assert await search_attribute(handle, temporal.ORDER_STATUS) == "REJECTED"
+    assert await search_attribute(handle, temporal.REJECTION_REASON) == "OutOfStock"
 
 
 async def test_declined_payment_releases_stock_then_closes_the_order(
@@ -67,7 +67,7 @@ async def test_declined_payment_releases_stock_then_closes_the_order(
     ]
     assert order.order_id not in world.reserved
     assert world.orders[order.order_id] == "REJECTED"
-    assert await search_attribute(handle, search_attributes.REJECTION_REASON) == "PaymentDeclined"
+    assert await search_attribute(handle, temporal.REJECTION_REASON) == "PaymentDeclined"
 
 
 async def test_step_past_its_deadline_rejects_and_undoes_every_step_that_may_have_run(
@@ -88,7 +88,7 @@ async def test_step_past_its_deadline_rejects_and_undoes_every_step_that_may_hav
     assert world.calls[-3:] == ["void_authorization", "release_stock", "close_order"]
     assert "authorize_payment" not in world.calls
     assert world.orders[order.order_id] == "REJECTED"
-    assert await search_attribute(handle, search_attributes.REJECTION_REASON) == "Timeout"
+    assert await search_attribute(handle, temporal.REJECTION_REASON) == "Timeout"
 
 
 async def test_capture_is_retried_past_transient_failures(

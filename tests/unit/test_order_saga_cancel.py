@@ -15,10 +15,10 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.orders import OrderStatus
-from contracts.saga import CancelOrder
+from ordersaga import temporal
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import CancelOrder
 from tests.unit.saga_fakes import FakeWorld, an_order, search_attribute, start
-from workflows import search_attributes
 from workflows.order_saga import OrderSaga
 
 
@@ -51,8 +51,8 @@ async def test_cancel_before_the_pivot_compensates_every_begun_step(
     assert world.calls[-1] == "close_order"
     assert "approve_order" not in world.calls
     assert world.orders[order.order_id] == "CANCELLED"
-    assert await search_attribute(handle, search_attributes.ORDER_STATUS) == "CANCELLED"
-    assert await search_attribute(handle, search_attributes.REJECTION_REASON) == "Cancelled"
+    assert await search_attribute(handle, temporal.ORDER_STATUS) == "CANCELLED"
+    assert await search_attribute(handle, temporal.REJECTION_REASON) == "Cancelled"
 
 
 async def test_cancel_after_the_pivot_is_refused_and_the_order_completes(

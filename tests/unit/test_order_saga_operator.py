@@ -5,7 +5,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from contracts.orders import OrderStatus
+from ordersaga import temporal
+from ordersaga.contracts.orders import OrderStatus
 from tests.unit.saga_fakes import (
     FakeWorld,
     an_order,
@@ -13,7 +14,6 @@ from tests.unit.saga_fakes import (
     start,
     wait_for_status,
 )
-from workflows import search_attributes
 from workflows.order_saga import OrderSaga
 
 
@@ -26,7 +26,7 @@ async def test_compensation_failing_past_its_window_needs_attention_until_an_ope
 
     stuck = await wait_for_status(saga_env, handle, OrderStatus.NEEDS_ATTENTION)
     assert ("reserve-stock", "compensation-failed") in [(s.step, s.outcome) for s in stuck.steps]
-    assert await search_attribute(handle, search_attributes.ORDER_STATUS) == "NEEDS_ATTENTION"
+    assert await search_attribute(handle, temporal.ORDER_STATUS) == "NEEDS_ATTENTION"
     assert "close_order" not in world.calls  # newest first: closing waits for the release
     assert (await handle.describe()).close_time is None  # still running, waiting
 
@@ -40,7 +40,7 @@ async def test_compensation_failing_past_its_window_needs_attention_until_an_ope
     assert world.calls[-2:] == ["release_stock", "close_order"]
     assert order.order_id not in world.reserved
     assert world.orders[order.order_id] == "REJECTED"
-    assert await search_attribute(handle, search_attributes.ORDER_STATUS) == "REJECTED"
+    assert await search_attribute(handle, temporal.ORDER_STATUS) == "REJECTED"
 
 
 async def test_capture_failing_past_its_window_needs_attention_and_is_never_undone(

@@ -7,8 +7,8 @@ import uuid
 from temporalio.client import Client, WorkflowUpdateStage
 from temporalio.worker import Worker
 
-from contracts.orders import OrderStatus
-from contracts.saga import CancelOrder
+from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.saga import CancelOrder
 from tests.unit.saga_fakes import FakeWorld, an_order, start
 from workflows.order_saga import OrderSaga
 

@@ -1,7 +1,7 @@
 import pytest
 
-from contracts.rejections import RejectionCode
-from payment.domain import (
+from ordersaga.contracts.rejections import RejectionCode
+from ordersaga.services.payment.domain import (
     DECLINED_METHOD,
     authorization_id,
     available_credit,

@@ -1,4 +1,0 @@
-from inventory.models import metadata
-from persistence.migrations import configure_from_code
-
-configure_from_code(metadata)

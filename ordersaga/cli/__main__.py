@@ -1,0 +1,3 @@
+from ordersaga.cli.main import main
+
+main()

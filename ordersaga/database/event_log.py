@@ -1,0 +1,119 @@
+"""A service's append-only event log with a gap-free, commit-ordered sequence number.
+
+The sequence comes from a single counter row updated inside the writing transaction. That row
+lock serialises writers until commit, so events become visible in sequence order: a reader
+that has seen seq N never later finds an N-1 appear (an autoincrement column cannot promise
+that under concurrent transactions).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ordersaga.contracts.events import Event, EventEnvelope
+from ordersaga.contracts.queries import ParkedEvent
+from ordersaga.database.messaging_tables import MessagingTables
+
+_event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+async def append_events(
+    session: AsyncSession, tables: MessagingTables, events: Sequence[BaseModel]
+) -> int:
+    """Append events in the caller's transaction; returns the last sequence number used."""
+    if not events:
+        return 0
+    last = await _advance_sequence(session, tables, len(events))
+    first = last - len(events) + 1
+    now = datetime.now(UTC)
+    await session.execute(
+        tables.events.insert(),
+        [
+            {"seq": first + i, "kind": e.kind, "payload": e.model_dump_json(), "occurred_at": now}  # type: ignore[attr-defined]
+            for i, e in enumerate(events)
+        ],
+    )
+    return last
+
+
+async def _advance_sequence(session: AsyncSession, tables: MessagingTables, count: int) -> int:
+    seq = tables.event_sequence
+    result = await session.execute(
+        update(seq)
+        .where(seq.c.id == 1)
+        .values(last_seq=seq.c.last_seq + count)
+        .returning(seq.c.last_seq)
+    )
+    return int(result.scalar_one())
+
+
+async def read_feed(
+    session: AsyncSession, tables: MessagingTables, source: str, after_seq: int, limit: int
+) -> tuple[list[EventEnvelope], list[ParkedEvent]]:
+    """Events after `after_seq`, in order: the feed a projector catches up from. A row that no
+    longer parses is not an event anyone can apply: it comes back as parked, with its reason,
+    so a reader moves past its position knowing why (it is not a lost delivery)."""
+    ev = tables.events
+    rows = await session.execute(
+        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at)
+        .where(ev.c.seq > after_seq)
+        .order_by(ev.c.seq)
+        .limit(limit)
+    )
+    events, parked = [], []
+    for row in rows:
+        try:
+            events.append(envelope(source, row))
+        except ValidationError as error:
+            parked.append(ParkedEvent(seq=row.seq, kind=row.kind, reason=unreadable(error)))
+    return events, parked
+
+
+async def read_unpublished(
+    session: AsyncSession, tables: MessagingTables, limit: int
+) -> list["EventRow"]:
+    """Committed events the relay has not published (nor parked), in order."""
+    ev = tables.events
+    rows = await session.execute(
+        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at)
+        .where(ev.c.published_at.is_(None), ev.c.parked_reason.is_(None))
+        .order_by(ev.c.seq)
+        .limit(limit)
+    )
+    return [EventRow(row.seq, row.kind, row.payload, row.occurred_at) for row in rows]
+
+
+async def mark_published(session: AsyncSession, tables: MessagingTables, seqs: list[int]) -> None:
+    ev = tables.events
+    await session.execute(
+        update(ev).where(ev.c.seq.in_(seqs)).values(published_at=datetime.now(UTC))
+    )
+
+
+async def park(session: AsyncSession, tables: MessagingTables, seq: int, reason: str) -> None:
+    """Set an event row aside with the reason it cannot be published; the rest go on."""
+    ev = tables.events
+    await session.execute(update(ev).where(ev.c.seq == seq).values(parked_reason=reason))
+
+
+@dataclass(frozen=True)
+class EventRow:
+    seq: int
+    kind: str
+    payload: str
+    occurred_at: datetime
+
+
+def envelope(source: str, row: Any) -> EventEnvelope:
+    """The row as the bus and the feed carry it; ValidationError if it no longer parses."""
+    event = _event_adapter.validate_json(row.payload)
+    return EventEnvelope(source=source, seq=row.seq, occurred_at=row.occurred_at, event=event)
+
+
+def unreadable(error: ValidationError) -> str:
+    return f"the payload does not parse as an event: {error.errors()[0]['msg']}"[:1000]

@@ -1,0 +1,41 @@
+"""A database opened the way every process opens its own: migrated to head, demo data put in an
+empty table if asked, the engine disposed on exit."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from ordersaga.database.engine import Sessions, create_engine, insert_for, session_factory
+from ordersaga.database.migrations import upgrade_to_head
+
+if TYPE_CHECKING:
+    from ordersaga.services.host.service import DemoData
+
+
+@asynccontextmanager
+async def migrated_database(
+    url: str, migrations: Path, demo_data: "DemoData | None" = None
+) -> AsyncIterator[Sessions]:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine, migrations)
+        sessions = session_factory(engine)
+        if demo_data is not None:
+            await put_demo_data(sessions, demo_data)
+        yield sessions
+    finally:
+        await engine.dispose()
+
+
+async def put_demo_data(sessions: Sessions, demo: "DemoData") -> bool:
+    """Insert the demo rows unless the table has any; True if this call did. Two processes
+    starting together both insert, and the loser's conflicting rows are ignored."""
+    async with sessions() as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(demo.model)):
+            return False
+        rows = [dict(row) for row in demo.rows]
+        await session.execute(insert_for(session, demo.model).values(rows).on_conflict_do_nothing())
+        return True

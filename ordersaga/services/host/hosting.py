@@ -1,0 +1,114 @@
+"""The host: runs one Service. Its database at head (demo data in an empty one if asked), its
+command consumer (exactly once, commands.py), its query consumer (queries.py) and its outbox
+relay, started together and stopped together.
+
+`hosting(service, settings)` is the whole lifecycle as an async context manager (tests run the
+real service in-process this way); `serve(service, settings)` is a process's main: it runs until
+SIGINT or SIGTERM.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aio_pika.abc import AbstractRobustConnection
+
+from ordersaga.contracts.replies import Reply
+from ordersaga.database.engine import Sessions
+from ordersaga.database.messaging_tables import messaging_tables
+from ordersaga.database.migrated import migrated_database
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.topology import Topology, declare_command_queue
+from ordersaga.services.host.commands import Commands
+from ordersaga.services.host.consumer import Consumer
+from ordersaga.services.host.queries import Queries
+from ordersaga.services.host.relay import OutboxRelay
+from ordersaga.services.host.service import Service
+from ordersaga.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """A running service, as tests and tools reach into it."""
+
+    sessions: Sessions
+    commands: Commands
+    relay: OutboxRelay
+
+    async def handle(self, command: Any) -> Reply:
+        """What the command consumer does with a command, minus the bus."""
+        reply = await self.commands.handle(command)
+        self.relay.notify()
+        return reply
+
+
+@contextlib.asynccontextmanager
+async def hosting(service: Service, settings: ServiceSettings) -> AsyncIterator[Hosted]:
+    demo = service.demo_data if settings.seed else None
+    url = settings.database_url(service.name)
+    topology = Topology(settings.bus_prefix)
+    async with migrated_database(url, service.migrations, demo) as sessions:
+        tables = messaging_tables(service.tables)
+        commands = Commands(service, sessions, tables)
+        queries = Queries(service, sessions, tables)
+        relay = OutboxRelay(service.name, sessions, tables, topology)
+        hosted = Hosted(sessions, commands, relay)
+        connection = await connect(settings.rabbitmq_url, f"{service.name}-service")
+        async with connection, contextlib.AsyncExitStack() as stack:
+            consumers = [
+                await _consume_commands(connection, service.name, hosted, topology, settings),
+                await _consume_queries(connection, service.name, queries, topology, settings),
+            ]
+            for consumer in consumers:
+                stack.push_async_callback(consumer.stop)
+            relay_channel = await connection.channel(publisher_confirms=True)
+            relaying = asyncio.create_task(relay.run(relay_channel))
+            stack.push_async_callback(_cancel, relaying)
+            yield hosted
+
+
+async def serve(service: Service, settings: ServiceSettings, stop: asyncio.Event) -> None:
+    async with hosting(service, settings):
+        await stop.wait()
+
+
+async def _consume_commands(
+    connection: AbstractRobustConnection,
+    name: str,
+    hosted: Hosted,
+    topology: Topology,
+    settings: ServiceSettings,
+) -> Consumer:
+    channel = await connection.channel(publisher_confirms=True)
+    # Prefetch bounds the commands handled at once: enough to keep the database busy, few enough
+    # that a crash redelivers a small batch.
+    await channel.set_qos(prefetch_count=settings.prefetch)
+    queue = await declare_command_queue(channel, topology, name)
+    consumer = Consumer(channel, topology, name, hosted.commands.parse, hosted.handle)
+    await consumer.start(queue)
+    return consumer
+
+
+async def _consume_queries(
+    connection: AbstractRobustConnection,
+    name: str,
+    queries: Queries,
+    topology: Topology,
+    settings: ServiceSettings,
+) -> Consumer:
+    channel = await connection.channel()
+    await channel.set_qos(prefetch_count=settings.prefetch)
+    queue = await channel.declare_queue(
+        topology.query_queue(name), auto_delete=True, arguments={"x-message-ttl": 10_000}
+    )
+    consumer = Consumer(channel, topology, name, queries.parse, queries.handle)
+    await consumer.start(queue)
+    return consumer
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,131 @@
+"""The outbox relay: publishes committed events from a service's log to the events exchange, in
+sequence order, then marks them published.
+
+- No dual write: it publishes only what a transaction already committed. A crash between publish
+  and mark re-publishes the same events with the same sequence numbers, which a projector skips
+  as duplicates. `notify()` wakes it right after a commit; the poll interval is the backstop.
+- One relay per database publishes: it holds the database's `outbox-relay` lease, renewed while
+  it runs. Every worker process runs a relay for the orders database; the others stand by and
+  take over within LEASE_SECONDS of the holder's death.
+- It survives: a broker or database failure (declaring the exchange included) is logged and the
+  relay starts over after a growing wait (tenacity), until it is cancelled.
+- It skips nothing: a row that no longer parses is parked with its reason (logged as an error,
+  kept in the log and reported by the feed) and the events after it go on.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+
+from aio_pika import DeliveryMode, Message
+from aio_pika.abc import AbstractChannel, AbstractExchange
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+
+from ordersaga.database.engine import Sessions
+from ordersaga.database.event_log import (
+    envelope,
+    mark_published,
+    park,
+    read_unpublished,
+    unreadable,
+)
+from ordersaga.database.leases import hold
+from ordersaga.database.messaging_tables import MessagingTables
+from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
+
+log = logging.getLogger(__name__)
+
+LEASE = "outbox-relay"
+LEASE_SECONDS = 15.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        source: str,
+        sessions: Sessions,
+        tables: MessagingTables,
+        topology: Topology,
+        poll_seconds: float = 1.0,
+        batch: int = 200,
+    ) -> None:
+        self._source, self._sessions, self._tables = source, sessions, tables
+        self._topology, self._poll_seconds, self._batch = topology, poll_seconds, batch
+        self._wake = asyncio.Event()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._lease_until = 0.0
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self, channel: AbstractChannel) -> None:
+        """Relay until cancelled; any failure is reported and the relay starts over."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Exception),
+            wait=wait_exponential(multiplier=0.5, max=15),
+            before_sleep=lambda state: log.error(
+                "%s outbox relay failed; starting over", self._source, exc_info=_error(state)
+            ),
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._relay(await declare_events_exchange(channel, self._topology))
+
+    async def _relay(self, exchange: AbstractExchange) -> None:
+        while True:
+            if await self._holds_lease():
+                while await self.relay_once(exchange) == self._batch:
+                    pass
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _holds_lease(self) -> bool:
+        """Renewed when half its time is gone, so a commit does not cost a lease write."""
+        if time.time() < self._lease_until - LEASE_SECONDS / 2:
+            return True
+        until = await hold(self._sessions, self._tables, LEASE, self.holder, LEASE_SECONDS)
+        self._lease_until = until or 0.0
+        return until is not None
+
+    async def relay_once(self, exchange: AbstractExchange) -> int:
+        """Publish one batch; returns how many rows it settled (published or parked)."""
+        async with self._sessions() as session, session.begin():
+            rows = await read_unpublished(session, self._tables, self._batch)
+        published: list[int] = []
+        for row in rows:
+            try:
+                event = envelope(self._source, row)
+            except ValidationError as error:
+                await self._park(row.seq, unreadable(error))
+                continue
+            message = Message(
+                event.model_dump_json().encode(),
+                content_type="application/json",
+                delivery_mode=DeliveryMode.PERSISTENT,
+                message_id=f"{self._source}:{row.seq}",
+                type=row.kind,
+            )
+            # Not mandatory: nobody may be bound yet; the feed, not the bus, is the truth.
+            await exchange.publish(message, f"{self._source}.{row.kind}", mandatory=False)
+            published.append(row.seq)
+        if published:
+            async with self._sessions() as session, session.begin():
+                await mark_published(session, self._tables, published)
+        return len(rows)
+
+    async def _park(self, seq: int, reason: str) -> None:
+        log.error("%s outbox relay: event %d parked: %s", self._source, seq, reason)
+        async with self._sessions() as session, session.begin():
+            await park(session, self._tables, seq, reason)
+
+
+def _error(state: object) -> BaseException | None:
+    outcome = getattr(state, "outcome", None)
+    return outcome.exception() if outcome is not None else None

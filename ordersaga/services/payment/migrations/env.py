@@ -1,0 +1,4 @@
+from ordersaga.database.migrations import configure_from_code
+from ordersaga.services.payment.models import Base
+
+configure_from_code(Base.metadata)

@@ -1,0 +1,189 @@
+"""Payment's rules: authorize an order's payment, void it on compensation, and capture it once
+the order is approved.
+
+Each rule runs inside the host's transaction and savepoint (services/host/commands.py): it
+loads, acts and returns an Outcome. Funds are held with one conditional UPDATE
+(`... WHERE limit - held - captured >= :a`), never read-then-write, so concurrent
+authorizations cannot exceed a credit limit. A status change (void, capture) is claimed with
+`UPDATE ... WHERE status = 'AUTHORIZED'`, so of two racing commands only one moves the money.
+
+An AuthorizePayment racing a VoidAuthorization of the same order both insert the order's row;
+the loser fails on its primary key, the broker redelivers it, and the retry sees the winner's
+row: the authorization is voided, or the late authorization is refused.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ordersaga.contracts.commands import AuthorizePayment, CapturePayment, VoidAuthorization
+from ordersaga.contracts.events import AuthorizationVoided, PaymentAuthorized, PaymentCaptured
+from ordersaga.services.host.service import Outcome
+from ordersaga.services.payment.domain import (
+    AuthorizationStatus,
+    already_voided,
+    authorization_id,
+    available_credit,
+    cannot_void_captured,
+    card_refusal,
+    insufficient_funds,
+    no_account,
+    nothing_to_capture,
+)
+from ordersaga.services.payment.models import Account, Authorization
+
+
+async def authorize_payment(session: AsyncSession, command: AuthorizePayment) -> Outcome:
+    existing = await session.get(Authorization, command.order_id)
+    if existing is not None:
+        return _already_authorized(existing)
+    await _check_card(session, command)
+    await _hold(session, command.customer_id, command.amount_cents)
+    auth = _authorization(command.order_id, command.customer_id, command.amount_cents)
+    session.add(auth)
+    await session.flush()
+    return Outcome(_authorized(auth))
+
+
+async def void_authorization(session: AsyncSession, command: VoidAuthorization) -> Outcome:
+    auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
+    if auth is None and await _authorized_meanwhile(session, command.order_id):
+        auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
+    if auth is None:
+        return await _nothing_to_void(session, command.order_id)
+    await _move_funds(session, auth, held=-auth.amount_cents, captured=0)
+    return Outcome(AuthorizationVoided(order_id=auth.order_id, amount_cents=auth.amount_cents))
+
+
+async def capture_payment(session: AsyncSession, command: CapturePayment) -> Outcome:
+    auth = await _claim(session, command.order_id, AuthorizationStatus.CAPTURED)
+    if auth is None:
+        return await _nothing_to_capture(session, command.order_id)
+    await _move_funds(session, auth, held=-auth.amount_cents, captured=auth.amount_cents)
+    return Outcome(_captured(auth))
+
+
+def _already_authorized(auth: Authorization) -> Outcome:
+    """Another command for the same order got here first: refuse after a void, else answer
+    with the hold already in place rather than holding the funds twice."""
+    if auth.status == AuthorizationStatus.VOIDED:
+        raise already_voided(auth.order_id)
+    return Outcome(_authorized(auth), changed=False)
+
+
+async def _check_card(session: AsyncSession, command: AuthorizePayment) -> None:
+    account = await session.get(Account, command.customer_id)
+    if account is None:
+        raise no_account(command.customer_id)
+    if (refusal := card_refusal(account.blocked, command.payment_method)) is not None:
+        raise refusal
+
+
+async def _hold(session: AsyncSession, customer_id: str, amount_cents: int) -> None:
+    available = Account.credit_limit_cents - Account.held_cents - Account.captured_cents
+    result = await session.execute(
+        update(Account)
+        .where(Account.customer_id == customer_id, available >= amount_cents)
+        .values(held_cents=Account.held_cents + amount_cents)
+        .returning(Account.customer_id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.scalar_one_or_none() is None:
+        account = await session.get_one(Account, customer_id, populate_existing=True)
+        left = available_credit(
+            account.credit_limit_cents, account.held_cents, account.captured_cents
+        )
+        raise insufficient_funds(left, amount_cents)
+
+
+async def _claim(
+    session: AsyncSession, order_id: str, status: AuthorizationStatus
+) -> Authorization | None:
+    """Move an AUTHORIZED authorization to `status` in one statement; None if it was not."""
+    result = await session.execute(
+        update(Authorization)
+        .where(
+            Authorization.order_id == order_id,
+            Authorization.status == AuthorizationStatus.AUTHORIZED,
+        )
+        .values(status=status, updated_at=datetime.now(UTC))
+        .returning(Authorization)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()
+
+
+async def _move_funds(session: AsyncSession, auth: Authorization, held: int, captured: int) -> None:
+    """Add `held` and `captured` (either may be negative) to the authorization's account."""
+    await session.execute(
+        update(Account)
+        .where(Account.customer_id == auth.customer_id)
+        .values(
+            held_cents=Account.held_cents + held,
+            captured_cents=Account.captured_cents + captured,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _authorized_meanwhile(session: AsyncSession, order_id: str) -> bool:
+    """An authorization that committed after the claim looked (READ COMMITTED: each statement
+    sees the latest commits) must still be voided, not mistaken for nothing to void."""
+    existing = await session.get(Authorization, order_id, populate_existing=True)
+    return existing is not None and existing.status == AuthorizationStatus.AUTHORIZED
+
+
+async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
+    """Voiding what was never authorized succeeds and leaves a tombstone, so a late
+    AuthorizePayment is refused; voiding twice succeeds; voiding a capture cannot."""
+    existing = await session.get(Authorization, order_id)
+    if existing is None:
+        session.add(_authorization(order_id, None, 0, AuthorizationStatus.VOIDED))
+        await session.flush()
+    elif existing.status == AuthorizationStatus.CAPTURED:
+        raise cannot_void_captured(order_id)
+    return Outcome(AuthorizationVoided(order_id=order_id, amount_cents=0), changed=False)
+
+
+async def _nothing_to_capture(session: AsyncSession, order_id: str) -> Outcome:
+    """A second capture (under another command id) succeeds without moving money again."""
+    existing = await session.get(Authorization, order_id)
+    if existing is not None and existing.status == AuthorizationStatus.CAPTURED:
+        return Outcome(_captured(existing), changed=False)
+    raise nothing_to_capture(order_id, None if existing is None else existing.status)
+
+
+def _authorization(
+    order_id: str,
+    customer_id: str | None,
+    amount_cents: int,
+    status: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
+) -> Authorization:
+    now = datetime.now(UTC)
+    return Authorization(
+        order_id=order_id,
+        authorization_id=authorization_id(order_id),
+        customer_id=customer_id,
+        amount_cents=amount_cents,
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _authorized(auth: Authorization) -> PaymentAuthorized:
+    return PaymentAuthorized(
+        order_id=auth.order_id,
+        authorization_id=auth.authorization_id,
+        customer_id=auth.customer_id or "",
+        amount_cents=auth.amount_cents,
+    )
+
+
+def _captured(auth: Authorization) -> PaymentCaptured:
+    return PaymentCaptured(
+        order_id=auth.order_id,
+        authorization_id=auth.authorization_id,
+        amount_cents=auth.amount_cents,
+    )

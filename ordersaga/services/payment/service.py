@@ -1,0 +1,22 @@
+"""The payment service as the host runs it: authorizes an order's payment, voids it when a saga
+compensates, captures it once the order is approved."""
+
+from pathlib import Path
+
+from ordersaga.contracts.commands import AuthorizePayment, CapturePayment, VoidAuthorization
+from ordersaga.services.host.service import Service
+from ordersaga.services.payment import rules
+from ordersaga.services.payment.models import Base
+from ordersaga.services.payment.seed import DEMO_ACCOUNTS
+
+PAYMENT = Service(
+    name="payment",
+    tables=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    rules={
+        AuthorizePayment: rules.authorize_payment,
+        VoidAuthorization: rules.void_authorization,
+        CapturePayment: rules.capture_payment,
+    },
+    demo_data=DEMO_ACCOUNTS,
+)

@@ -1,0 +1,82 @@
+"""One pydantic-settings class per process, read from ORDERSAGA_* environment variables."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ordersaga.contracts.saga import SagaTimeouts
+
+DEV_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def sqlite_url(service: str) -> str:
+    return f"sqlite+aiosqlite:///.ordersaga/{service}.db"
+
+
+class ProcessSettings(BaseSettings):
+    """What every process shares: where the broker is, and the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERSAGA_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    rabbitmq_url: str = DEV_BROKER_URL
+    bus_prefix: str = Field(default="ordersaga", description="names every queue and exchange")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_credentials_in_production(self) -> "ProcessSettings":
+        if self.environment == "production" and "guest:guest@" in self.rabbitmq_url:
+            raise ValueError("ORDERSAGA_RABBITMQ_URL uses the default guest account in production")
+        return self
+
+
+class TemporalSettings(ProcessSettings):
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "order-saga"
+
+
+class ServiceSettings(ProcessSettings):
+    """A service the host runs (inventory, payment): its database and how it consumes."""
+
+    prefetch: int = Field(default=32, ge=1, description="commands in flight per consumer")
+    seed: bool = Field(default=True, description="put demo data in an empty database")
+    inventory_db_url: str = sqlite_url("inventory")
+    payment_db_url: str = sqlite_url("payment")
+
+    def database_url(self, service: str) -> str:
+        url: str = getattr(self, f"{service}_db_url")
+        return url
+
+
+class WorkerSettings(TemporalSettings):
+    orders_db_url: str = sqlite_url("orders")
+    max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+    max_concurrent_activities: int = Field(default=100, ge=1)
+    graceful_shutdown_seconds: float = Field(default=10.0, ge=0)
+    role: Literal["all", "workflows", "activities"] = Field(
+        default="all",
+        description="workflows: run sagas (and their local steps) only; activities: only the "
+        "regular activities; all: both. Split roles scale each on its own.",
+    )
+
+
+class ApiSettings(TemporalSettings):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_wait_seconds: float = Field(default=30.0, gt=0, description="cap of ?wait=true")
+    saga_timeouts: SagaTimeouts = SagaTimeouts()
+
+
+class DevSettings(ApiSettings):
+    """`ordersaga dev`: the whole system on one machine."""
+
+    temporal_ui_port: int = Field(default=8233, description="Temporal Web UI of the dev server")
+    state_dir: Path = Field(default=Path(".ordersaga"), description="SQLite files, Temporal DB")
+
+    @property
+    def temporal_host_port(self) -> tuple[str, int]:
+        host, _, port = self.temporal_address.rpartition(":")
+        return host or "127.0.0.1", int(port)

@@ -1,0 +1,79 @@
+"""Temporal as every process meets it: an order's workflow id, the saga's search attributes,
+the data converter, and connecting a client.
+
+Workflow code imports the search attribute keys from here (through the sandbox's passthrough);
+everything else runs outside the sandbox.
+"""
+
+from typing import Any
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from ordersaga.settings import TemporalSettings
+
+DATA_CONVERTER = pydantic_data_converter
+"""Every client, worker and replayer converts payloads this way (the contracts are pydantic)."""
+
+CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
+ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
+ORDER_TOTAL = SearchAttributeKey.for_float("OrderTotal")
+REJECTION_REASON = SearchAttributeKey.for_keyword("RejectionReason")
+SEARCH_ATTRIBUTES: list[SearchAttributeKey[Any]] = [
+    CUSTOMER_ID,
+    ORDER_STATUS,
+    ORDER_TOTAL,
+    REJECTION_REASON,
+]
+"""Upserted by the saga as it moves, so the Temporal UI finds orders by them. A real cluster
+registers them once (README); `ordersaga dev` registers them on the dev server."""
+
+
+def workflow_id(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=DATA_CONVERTER,
+    )
+
+
+async def missing_search_attributes(client: Client) -> list[SearchAttributeKey[Any]]:
+    """The saga's attributes the client's namespace does not know."""
+    known = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    return [key for key in SEARCH_ATTRIBUTES if key.name not in known.custom_attributes]
+
+
+async def register_search_attributes(
+    client: Client, keys: list[SearchAttributeKey[Any]] | None = None
+) -> None:
+    """Register the saga's attributes (the dev and test servers; a real cluster is set up once
+    with `temporal operator search-attribute create`)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                key.name: _indexed(key) for key in (SEARCH_ATTRIBUTES if keys is None else keys)
+            },
+        )
+    )
+
+
+def _indexed(key: SearchAttributeKey[Any]) -> "IndexedValueType.ValueType":
+    return IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
+
+
+def cli_type(key: SearchAttributeKey[Any]) -> str:
+    """KEYWORD -> Keyword, KEYWORD_LIST -> KeywordList: the `temporal` CLI's spelling."""
+    return "".join(part.capitalize() for part in key.indexed_value_type.name.split("_"))

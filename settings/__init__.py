@@ -1,1 +1,0 @@
-"""One pydantic-settings class per process, read from ORDERSAGA_* environment variables."""
