@@ -4,19 +4,36 @@ import hashlib
 import json
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from ordersaga.contracts.orders import OrderLine, OrderStatus
 from ordersaga.contracts.saga import SagaState, StepRecord
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
+MAX_UNITS_PER_ORDER = 10_000
+
+
+def _as_inventory_sees_them(items: list[OrderLine]) -> list[OrderLine]:
+    """Inventory merges lines by SKU; refuse here what it would have to refuse there."""
+    skus = [line.sku for line in items]
+    if twice := sorted({sku for sku in skus if skus.count(sku) > 1}):
+        raise ValueError(f"each SKU goes on one line; {', '.join(twice)} appears more than once")
+    if (units := sum(line.quantity for line in items)) > MAX_UNITS_PER_ORDER:
+        raise ValueError(f"{units} units in all; an order takes at most {MAX_UNITS_PER_ORDER}")
+    return items
+
+
+OrderLines = Annotated[
+    list[OrderLine], Field(min_length=1, max_length=50), AfterValidator(_as_inventory_sees_them)
+]
+
 
 class OrderCreate(BaseModel):
     """An order as a customer places it."""
 
     customer_id: CustomerId = Field(examples=["alice"])
-    items: list[OrderLine] = Field(min_length=1, max_length=50)
+    items: OrderLines
     payment_method: str = Field(min_length=1, max_length=64, examples=["card-4242"])
 
     def fingerprint(self) -> str:

@@ -183,6 +183,13 @@ def test_the_fingerprint_ignores_key_order_but_not_content() -> None:
     assert OrderCreate.model_validate(ORDER).fingerprint() != other.fingerprint()
 
 
+def test_an_order_inventory_could_not_take_answers_422_with_the_reason(http: TestClient) -> None:
+    twice = [{"sku": "SKU-42", "quantity": 600}, {"sku": "SKU-7", "quantity": 1}] * 2
+    answer = http.post("/orders", json={**ORDER, "items": twice})
+    assert answer.status_code == 422
+    assert "SKU-42, SKU-7 appears more than once" in answer.json()["detail"][0]["msg"]
+
+
 @pytest.mark.parametrize(
     ("change", "location"),
     [
@@ -190,6 +197,8 @@ def test_the_fingerprint_ignores_key_order_but_not_content() -> None:
         ({"items": [{"sku": "not a sku", "quantity": 1}]}, ["body", "items", 0, "sku"]),
         ({"items": []}, ["body", "items"]),
         ({"items": [{"sku": "SKU-42", "quantity": 1}] * 51}, ["body", "items"]),
+        ({"items": [{"sku": "SKU-42", "quantity": 600}] * 2}, ["body", "items"]),
+        ({"items": [{"sku": f"SKU-{i}", "quantity": 1000} for i in range(11)]}, ["body", "items"]),
         ({"customer_id": "alice; drop table"}, ["body", "customer_id"]),
         ({"customer_id": "a" * 65}, ["body", "customer_id"]),
         ({"payment_method": ""}, ["body", "payment_method"]),

@@ -112,11 +112,22 @@ class Consumer:
         await message.ack()
 
 
+TRANSIENT_SQLSTATES = ("08", "40", "53", "57", "55000", "55P03")
+"""PostgreSQL's codes of a failure that passes: connection exceptions, serialization failures
+and deadlocks, insufficient resources, operator intervention (shutdown, cannot connect now), a
+database not accepting connections, a lock not available."""
+
+
 def passes(error: BaseException) -> bool:
     """True for a failure that a later attempt may not meet: the database or the network."""
     if isinstance(error, DBAPIError):
         transient = OperationalError | InterfaceError | IntegrityError
-        return error.connection_invalidated or isinstance(error, transient)
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        return (
+            error.connection_invalidated
+            or isinstance(error, transient)
+            or (bool(sqlstate) and sqlstate.startswith(TRANSIENT_SQLSTATES))
+        )
     return isinstance(error, OSError | TimeoutError | PoolTimeout)
 
 
