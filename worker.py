@@ -28,7 +28,7 @@ from ordersaga.process import run_until_signalled
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
-from ordersaga.services.host.relay import OutboxRelay
+from ordersaga.services.host.relay import OutboxRelay, stopped
 from ordersaga.services.orders import MIGRATIONS
 from ordersaga.services.orders.models import Base
 from ordersaga.settings import WorkerSettings
@@ -66,7 +66,7 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
         await connect(settings.rabbitmq_url, "worker") as connection,
     ):
         relay = OutboxRelay("orders", sessions, messaging_tables(Base.metadata), topology)
-        relaying = asyncio.create_task(relay.run(await connection.channel(publisher_confirms=True)))
+        relaying = asyncio.create_task(relay.run(connection))
         requests = RequestClient(connection, topology)
         await requests.start()
         activities = activities_of(
@@ -76,9 +76,7 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
             async with _worker(settings, client, activities) as worker:
                 yield worker
         finally:
-            relaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relaying
+            await stopped(relay, relaying)
             await requests.close()
 
 

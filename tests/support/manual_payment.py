@@ -37,9 +37,12 @@ class ManualPayment:
     queue: AbstractQueue
 
     async def next_message(self, seconds: float = 10) -> AbstractIncomingMessage:
-        async with asyncio.timeout(seconds):
-            while (message := await self.queue.get(no_ack=False, fail=False)) is None:
-                await asyncio.sleep(0.05)
+        # A deadline, not asyncio.timeout: cancelling a basic.get half-way can wedge aiormq.
+        deadline = asyncio.get_running_loop().time() + seconds
+        while (message := await self.queue.get(no_ack=False, fail=False)) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no payment command within {seconds}s")
+            await asyncio.sleep(0.05)
         return message
 
     async def handle(self, message: AbstractIncomingMessage) -> str:

@@ -24,7 +24,7 @@ from ordersaga.rabbitmq.topology import Topology, declare_command_queue
 from ordersaga.services.host.commands import Commands
 from ordersaga.services.host.consumer import Consumer
 from ordersaga.services.host.queries import Queries
-from ordersaga.services.host.relay import OutboxRelay
+from ordersaga.services.host.relay import OutboxRelay, stopped
 from ordersaga.services.host.service import Service
 from ordersaga.settings import ServiceSettings
 
@@ -63,9 +63,8 @@ async def hosting(service: Service, settings: ServiceSettings) -> AsyncIterator[
             ]
             for consumer in consumers:
                 stack.push_async_callback(consumer.stop)
-            relay_channel = await connection.channel(publisher_confirms=True)
-            relaying = asyncio.create_task(relay.run(relay_channel))
-            stack.push_async_callback(_cancel, relaying)
+            relaying = asyncio.create_task(relay.run(connection))
+            stack.push_async_callback(stopped, relay, relaying)
             yield hosted
 
 
@@ -106,9 +105,3 @@ async def _consume_queries(
     consumer = Consumer(channel, topology, name, queries.parse, queries.handle)
     await consumer.start(queue)
     return consumer
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -14,6 +14,7 @@ sequence order, then marks them published.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -21,7 +22,7 @@ import time
 import uuid
 
 from aio_pika import DeliveryMode, Message
-from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
@@ -43,6 +44,10 @@ LEASE = "outbox-relay"
 LEASE_SECONDS = 15.0
 
 
+class ChannelLost(RuntimeError):
+    """The broker closed the relay's channel under it."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -52,18 +57,28 @@ class OutboxRelay:
         topology: Topology,
         poll_seconds: float = 1.0,
         batch: int = 200,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._source, self._sessions, self._tables = source, sessions, tables
         self._topology, self._poll_seconds, self._batch = topology, poll_seconds, batch
+        self._lease_seconds = lease_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._lease_until = 0.0
 
     def notify(self) -> None:
         self._wake.set()
 
-    async def run(self, channel: AbstractChannel) -> None:
-        """Relay until cancelled; any failure is reported and the relay starts over."""
+    def stop(self) -> None:
+        """Finish the batch at hand, then return from `run` (a cancel could cut a transaction
+        in half and leave SQLite's write lock to the garbage collector)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self, connection: AbstractRobustConnection) -> None:
+        """Relay until cancelled; any failure is reported and the relay starts over on a fresh
+        channel (a failed declaration closes the one it was made on)."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(Exception),
             wait=wait_exponential(multiplier=0.5, max=15),
@@ -73,24 +88,37 @@ class OutboxRelay:
         )
         async for attempt in retrying:
             with attempt:
+                await self._relay_on_a_fresh_channel(connection)
+
+    async def _relay_on_a_fresh_channel(self, connection: AbstractRobustConnection) -> None:
+        try:
+            async with await connection.channel(publisher_confirms=True) as channel:
                 await self._relay(await declare_events_exchange(channel, self._topology))
+        except asyncio.CancelledError as error:
+            # aiormq cancels what waits on a channel the broker closed (a declaration it
+            # refused, say): that is a failure to report and start over from, not our stop.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise ChannelLost(f"the broker closed the relay's channel: {error}") from None
 
     async def _relay(self, exchange: AbstractExchange) -> None:
-        while True:
+        while not self._stopping:
             if await self._holds_lease():
-                while await self.relay_once(exchange) == self._batch:
+                while await self.relay_once(exchange) == self._batch and not self._stopping:
                     pass
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
             except TimeoutError:
                 pass
-            self._wake.clear()
+            if not self._stopping:
+                self._wake.clear()
 
     async def _holds_lease(self) -> bool:
         """Renewed when half its time is gone, so a commit does not cost a lease write."""
-        if time.time() < self._lease_until - LEASE_SECONDS / 2:
+        if time.time() < self._lease_until - self._lease_seconds / 2:
             return True
-        until = await hold(self._sessions, self._tables, LEASE, self.holder, LEASE_SECONDS)
+        until = await hold(self._sessions, self._tables, LEASE, self.holder, self._lease_seconds)
         self._lease_until = until or 0.0
         return until is not None
 
@@ -129,3 +157,14 @@ class OutboxRelay:
 def _error(state: object) -> BaseException | None:
     outcome = getattr(state, "outcome", None)
     return outcome.exception() if outcome is not None else None
+
+
+async def stopped(relay: OutboxRelay, running: "asyncio.Task[None]", seconds: float = 5.0) -> None:
+    """Stop a running relay cleanly, cancelling it only if it does not stop in time."""
+    relay.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(running), seconds)
+    except TimeoutError:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
