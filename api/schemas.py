@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from ordersaga.contracts.orders import OrderLine, OrderStatus
-from ordersaga.contracts.saga import SagaState, StepRecord
+from ordersaga.contracts.orders import OrderLine
+from ordersaga.contracts.saga import SagaState
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -43,16 +43,8 @@ class OrderCreate(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class OrderPublic(BaseModel):
+class OrderPublic(SagaState):
     """An order as the saga reports it: status, the reason it ended so, total, step log."""
-
-    order_id: str
-    customer_id: str
-    status: OrderStatus
-    reason: str | None = None
-    reason_code: str | None = None
-    total_cents: int | None = None
-    steps: list[StepRecord] = []
 
     @classmethod
     def of(cls, state: SagaState) -> "OrderPublic":

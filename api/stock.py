@@ -19,14 +19,10 @@ class StockGateway(Protocol):
 
 
 class InventoryStock:
-    """`connection` is the one under `client` when the app opened it; an injected client's
-    owner watches its own connection."""
+    """Inventory's `GetStock` query over request/reply; ready while the client's broker
+    connection is open."""
 
-    def __init__(
-        self,
-        client: RequestClient,
-        topology: Topology,
-    ) -> None:
+    def __init__(self, client: RequestClient, topology: Topology) -> None:
         self._client = client
         self._topology = topology
 

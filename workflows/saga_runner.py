@@ -27,14 +27,13 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from ordersaga.contracts.saga import SagaTimeouts, StepOutcome
-    from workflows import activity_options
     from workflows.failures import describe_failure, is_business_rejection
-    from workflows.saga_table import Call, Ending, Kind, Mode, S, SagaTable, Step, Undo
+    from workflows.saga_table import Call, Ending, Kind, S, SagaTable, Step, Undo
+    from workflows.step_calls import CommandIds, StepCalls
 
 
 class Phase(StrEnum):
@@ -58,18 +57,6 @@ class Journal(Protocol):
 
 
 @dataclass(frozen=True)
-class CommandIds:
-    """`<workflow id>:<run id>:<name>`; sagas before v4 used `<workflow id>:<name>`."""
-
-    workflow_id: str
-    run_id: str | None
-
-    def of(self, name: str) -> str:
-        scope = self.workflow_id if self.run_id is None else f"{self.workflow_id}:{self.run_id}"
-        return f"{scope}:{name}"
-
-
-@dataclass(frozen=True)
 class Rules:
     undo_all_that_may_have_run: bool = True
     recheck_cancel: bool = True
@@ -86,7 +73,7 @@ class SagaRunner(Generic[S]):
         rules: Rules,
     ) -> None:
         self._table, self._subject, self._journal = table, subject, journal
-        self._ids, self._timeouts, self._rules = ids, timeouts, rules
+        self._calls, self._timeouts, self._rules = StepCalls(ids, timeouts), timeouts, rules
         self._current: Step[S] = table.steps[0]
         self._begun = -1  # index of the newest compensable step begun
         self._past_pivot = False
@@ -222,12 +209,7 @@ class SagaRunner(Generic[S]):
 
     async def _undo(self, step: str, undo: Undo[S], ending: Ending, reason: str) -> None:
         summary = undo.summary(self._subject, ending)
-
-        async def execute(activity: Any, arg: Any) -> Any:
-            options = activity_options.compensation(self._timeouts)
-            return await workflow.execute_activity(activity, arg, summary=summary, **options)
-
-        call = Call(self._ids.of(undo.name), summary, execute)
+        call = self._calls.undo(undo.name, summary)
 
         async def run() -> None:
             await undo.call(self._subject, call, ending, reason)
@@ -264,37 +246,4 @@ class SagaRunner(Generic[S]):
             self._journal.set_status(self._resume_status)
 
     def _call(self, step: Step[S], deadline: timedelta) -> Call:
-        summary = step.summary(self._subject)
-
-        async def execute(activity: Any, arg: Any) -> Any:
-            if step.mode == Mode.REGULAR:
-                options = activity_options.patient_try(self._timeouts, deadline)
-                return await workflow.execute_activity(activity, arg, summary=summary, **options)
-            if step.mode == Mode.LOCAL:
-                return await workflow.execute_local_activity(
-                    activity,
-                    arg,
-                    summary=summary,
-                    start_to_close_timeout=self._timeouts.attempt,
-                    retry_policy=RetryPolicy(
-                        initial_interval=timedelta(milliseconds=200), maximum_attempts=3
-                    ),
-                )
-            return await self._quick_then_patient(activity, arg, summary, deadline)
-
-        return Call(self._ids.of(step.name), summary, execute)
-
-    async def _quick_then_patient(
-        self, activity: Any, arg: Any, summary: str, deadline: timedelta
-    ) -> Any:
-        """One local attempt; without a quick answer, a regular activity until the deadline."""
-        began = workflow.now()
-        try:
-            options = activity_options.quick_try(self._timeouts)
-            return await workflow.execute_local_activity(activity, arg, summary=summary, **options)
-        except FailureError as error:
-            if is_business_rejection(error) or is_cancelled_exception(error):
-                raise
-        remaining = deadline - (workflow.now() - began)
-        options = activity_options.patient_try(self._timeouts, remaining)
-        return await workflow.execute_activity(activity, arg, summary=summary, **options)
+        return self._calls.forward(step.name, step.mode, step.summary(self._subject), deadline)

@@ -1,4 +1,4 @@
-"""`ordersaga order place|show`: the API from a terminal."""
+"""`ordersaga order place|show|cancel`: the HTTP API from a terminal."""
 
 import json as jsonlib
 from typing import Annotated

@@ -2,11 +2,32 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aio_pika.abc import AbstractRobustConnection
 from temporalio.testing import WorkflowEnvironment
 
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
 from tests.conftest import DatabaseFactory
 from tests.support.system import SagaSystem, serving
+
+
+@pytest.fixture
+async def connection(rabbitmq_url: str) -> AsyncIterator[AbstractRobustConnection]:
+    """A broker connection of the test's own."""
+    async with await connect(rabbitmq_url, "integration-tests") as conn:
+        yield conn
+
+
+@pytest.fixture
+async def client(
+    connection: AbstractRobustConnection, topology: Topology
+) -> AsyncIterator[RequestClient]:
+    """Request/reply on the test's topology, as the worker and the API use it."""
+    requests = RequestClient(connection, topology)
+    await requests.start()
+    yield requests
+    await requests.close()
 
 
 @pytest.fixture

@@ -103,4 +103,4 @@ async def test_inventory_not_running_answers_503_within_the_reply_timeout(
 async def test_readiness_sees_the_broker_connection(http: httpx.AsyncClient) -> None:
     answer = await http.get("/health/ready")
     assert answer.status_code == 200
-    assert answer.json()["checks"] == {"temporal": True, "rabbitmq": True}
+    assert answer.json()["checks"]["rabbitmq"] is True  # Temporal's check is a stub's here

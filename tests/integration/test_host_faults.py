@@ -4,7 +4,6 @@ database that goes away for a second, and SQLite's durability setting."""
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from ordersaga.contracts.commands import ReserveStock
 from ordersaga.contracts.events import StockReserved
 from ordersaga.contracts.orders import OrderLine
 from ordersaga.database.engine import create_engine
-from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology, declare_command_queue
 from ordersaga.services.host.hosting import hosting
@@ -26,22 +24,6 @@ from ordersaga.services.host.service import Outcome
 from ordersaga.services.inventory.service import INVENTORY
 from ordersaga.settings import ServiceSettings
 from tests.conftest import DatabaseFactory
-
-
-@pytest.fixture
-async def connection(rabbitmq_url: str) -> AsyncIterator[AbstractRobustConnection]:
-    async with await connect(rabbitmq_url, "host-fault-tests") as conn:
-        yield conn
-
-
-@pytest.fixture
-async def client(
-    connection: AbstractRobustConnection, topology: Topology
-) -> AsyncIterator[RequestClient]:
-    requests = RequestClient(connection, topology)
-    await requests.start()
-    yield requests
-    await requests.close()
 
 
 def settings(rabbitmq_url: str, topology: Topology, inventory_db_url: str) -> ServiceSettings:

@@ -21,7 +21,6 @@ from ordersaga.contracts.events import (
 )
 from ordersaga.contracts.orders import OrderLine
 from ordersaga.contracts.queries import FeedPage, GetStock, ReadFeed, StockLevel
-from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology, declare_command_queue, declare_events_exchange
 from ordersaga.services.host.hosting import Hosted, hosting, serve
@@ -31,23 +30,6 @@ from ordersaga.services.payment.service import PAYMENT
 from ordersaga.settings import ServiceSettings
 
 TIMEOUT = 5.0
-
-
-@pytest.fixture
-async def connection(rabbitmq_url: str) -> AsyncIterator[AbstractRobustConnection]:
-    conn = await connect(rabbitmq_url, "participant-tests")
-    yield conn
-    await conn.close()
-
-
-@pytest.fixture
-async def client(
-    connection: AbstractRobustConnection, topology: Topology
-) -> AsyncIterator[RequestClient]:
-    request_client = RequestClient(connection, topology)
-    await request_client.start()
-    yield request_client
-    await request_client.close()
 
 
 def settings(rabbitmq_url: str, topology: Topology, folder: Path) -> ServiceSettings:

@@ -19,7 +19,6 @@ from ordersaga.database.engine import Sessions
 from ordersaga.database.event_log import append_events, read_feed
 from ordersaga.database.messaging_tables import MessagingTables
 from ordersaga.database.migrated import migrated_database
-from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
 from ordersaga.services.host.relay import OutboxRelay, stopped
 from ordersaga.services.orders import MIGRATIONS
@@ -32,12 +31,6 @@ from tests.support.waiting import eventually
 async def sessions(database_url_factory: DatabaseFactory) -> AsyncIterator[Sessions]:
     async with migrated_database(await database_url_factory.new_url("orders"), MIGRATIONS) as made:
         yield made
-
-
-@pytest.fixture
-async def connection(rabbitmq_url: str) -> AsyncIterator[AbstractRobustConnection]:
-    async with await connect(rabbitmq_url, "relay-tests") as conn:
-        yield conn
 
 
 @contextlib.asynccontextmanager

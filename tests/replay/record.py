@@ -23,7 +23,8 @@ from temporalio.client import WorkflowHistory
 
 from ordersaga.replay import make_replayer
 from tests.replay.scenarios import SCENARIOS, VERSION, history_name
-from tests.support.system import dev_server, recording_system
+from tests.support.dev_server import dev_server
+from tests.support.system import recording_system
 
 log = logging.getLogger("ordersaga.replay.record")
 

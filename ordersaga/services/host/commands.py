@@ -10,11 +10,12 @@ is rejected the same way.
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.events import CommandRejected
 from ordersaga.contracts.rejections import Rejected
 from ordersaga.contracts.replies import Reply
+from ordersaga.database.engine import Sessions
 from ordersaga.database.event_log import append_events
 from ordersaga.database.messaging_tables import MessagingTables
 from ordersaga.database.processed_commands import store_reply, stored_reply
@@ -22,12 +23,7 @@ from ordersaga.services.host.service import Outcome, Rule, Service
 
 
 class Commands:
-    def __init__(
-        self,
-        service: Service,
-        sessions: async_sessionmaker[AsyncSession],
-        tables: MessagingTables,
-    ) -> None:
+    def __init__(self, service: Service, sessions: Sessions, tables: MessagingTables) -> None:
         self._service, self._sessions, self._tables = service, sessions, tables
 
     def parse(self, body: bytes) -> Any:

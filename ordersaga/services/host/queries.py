@@ -4,21 +4,17 @@ service answers (`ReadFeed`). Each is answered in one read transaction and chang
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.queries import FeedPage, ReadFeed
+from ordersaga.database.engine import Sessions
 from ordersaga.database.event_log import read_feed
 from ordersaga.database.messaging_tables import MessagingTables
 from ordersaga.services.host.service import QueryHandler, Service, by_kind
 
 
 class Queries:
-    def __init__(
-        self,
-        service: Service,
-        sessions: async_sessionmaker[AsyncSession],
-        tables: MessagingTables,
-    ) -> None:
+    def __init__(self, service: Service, sessions: Sessions, tables: MessagingTables) -> None:
         self._service, self._sessions, self._tables = service, sessions, tables
         self._handlers: dict[type[BaseModel], QueryHandler] = {
             ReadFeed: self._read_feed,
