@@ -1,1 +1,2 @@
-"""RabbitMQ plumbing (aio-pika): topology, request/reply, command consumers, the outbox relay."""
+"""RabbitMQ plumbing (aio-pika): the robust connection, the topology every process declares, and
+the request/reply client the worker and the API send with."""

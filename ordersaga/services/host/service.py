@@ -15,7 +15,7 @@ command (commands.py), the query consumer, the event feed (`ReadFeed`, every ser
 and the outbox relay.
 """
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +26,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.events import ParticipantEvent
+from ordersaga.database.migrated import DemoData
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,6 @@ Rule = Callable[[AsyncSession, Any], Awaitable[Outcome]]
 
 QueryHandler = Callable[[AsyncSession, Any], Awaitable[BaseModel]]
 """Answers one query inside a read-only transaction."""
-
-
-@dataclass(frozen=True)
-class DemoData:
-    """Rows put in an empty table on first start, so a new user can order at once."""
-
-    model: type[Any]
-    rows: Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Demo stock for an empty inventory, so a new user can order at once. It covers every path:
 plenty (SKU-42), a few (SKU-7), nearly gone (SKU-LAST) and none (SKU-GONE)."""
 
-from ordersaga.services.host.service import DemoData
+from ordersaga.database.migrated import DemoData
 from ordersaga.services.inventory.models import StockItem
 
 DEMO_STOCK = DemoData(

@@ -2,7 +2,7 @@
 every path: alice and bob can pay, carol's small limit runs out (InsufficientFunds), and
 mallory's card is always declined (PaymentDeclined)."""
 
-from ordersaga.services.host.service import DemoData
+from ordersaga.database.migrated import DemoData
 from ordersaga.services.payment.models import Account
 
 DEMO_ACCOUNTS = DemoData(
