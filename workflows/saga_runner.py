@@ -88,10 +88,6 @@ class SagaRunner(Generic[S]):
     def past_pivot(self) -> bool:
         return self._past_pivot
 
-    @property
-    def waiting_for_operator(self) -> bool:
-        return self._waiting_for_operator > 0
-
     def cancel(self, reason: str) -> None:
         """Roll back (the caller's validator made sure the pivot is not taken yet)."""
         if self._cancel_reason is None:
