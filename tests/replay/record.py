@@ -4,11 +4,11 @@
     .venv/bin/python -m tests.replay.record --path happy-path --overwrite
 
 starts a Temporal dev server (the venv's `temporal` binary), the real worker and the real
-participants in-process (SQLite in a temporary folder, a bus prefix of its own on the local
-RabbitMQ), drives every path of `replay.scenarios`, checks how each ended, replays each history
-against the current code, and only then writes `<VERSION>-<path>.json` files. It refuses to
-overwrite histories that exist (`--overwrite` to re-record the current version on purpose):
-committed histories are the record of what running workflows did, not test fixtures to refresh.
+services in-process (SQLite in a temporary folder, a bus prefix of its own on the local
+RabbitMQ), drives every path of `tests/replay/scenarios.py`, checks how each ended, replays
+each history against the current code, and only then writes `<VERSION>-<path>.json` files.
+It refuses to overwrite histories that exist (`--overwrite` re-records the current version on
+purpose): committed histories are the record of what running workflows did, not test fixtures.
 """
 
 import asyncio

@@ -28,5 +28,6 @@ def test_every_recorded_path_is_committed() -> None:
 def test_the_current_version_records_every_path() -> None:
     current = {history_name(VERSION, path) for path in SCENARIOS}
     assert current <= expected_histories(), (
-        f"record {VERSION} (python -m replay.record) and list it in replay.scenarios.RECORDED"
+        f"record {VERSION} (python -m tests.replay.record) and list it in RECORDED "
+        "(tests/replay/scenarios.py)"
     )
