@@ -1,7 +1,8 @@
 """The worker process: runs the OrderSaga workflow and its activities, owns the orders database.
 
-Its composition root: the orders database (at head) and its outbox relay, the RabbitMQ request
-client, the Temporal client and the Worker, built here and closed here. It refuses to start on
+Its composition root: the orders database (at head), its outbox relay and its query consumer
+(the orders feed, head and snapshot a read model reads), the RabbitMQ request client, the
+Temporal client and the Worker, built here and closed here. It refuses to start on
 a namespace that lacks the saga's search attributes (every saga would fail its workflow tasks
 after its first steps). On SIGTERM in-flight activities get `graceful_shutdown_seconds` to
 finish; unfinished workflow tasks are picked up by another worker.
@@ -28,9 +29,12 @@ from ordersaga.process import run_until_signalled
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
+from ordersaga.services.host.hosting import consume_queries
+from ordersaga.services.host.queries import Queries
 from ordersaga.services.host.relay import OutboxRelay, stopped
 from ordersaga.services.orders import MIGRATIONS
 from ordersaga.services.orders.models import Base
+from ordersaga.services.orders.service import ORDERS
 from ordersaga.settings import WorkerSettings
 from workflows.order_saga import OrderSaga
 
@@ -65,8 +69,12 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
         migrated_database(settings.orders_db_url, MIGRATIONS) as sessions,
         await connect(settings.rabbitmq_url, "worker") as connection,
     ):
-        relay = OutboxRelay("orders", sessions, messaging_tables(Base.metadata), topology)
+        tables = messaging_tables(Base.metadata)
+        relay = OutboxRelay("orders", sessions, tables, topology)
         relaying = asyncio.create_task(relay.run(connection))
+        queries = await consume_queries(
+            connection, "orders", Queries(ORDERS, sessions, tables), topology, prefetch=32
+        )
         requests = RequestClient(connection, topology)
         await requests.start()
         activities = activities_of(
@@ -76,6 +84,7 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
             async with _worker(settings, client, activities) as worker:
                 yield worker
         finally:
+            await queries.stop()
             await stopped(relay, relaying)
             await requests.close()
 

@@ -51,6 +51,23 @@ class ServiceSettings(ProcessSettings):
         return url
 
 
+class ProjectorSettings(ProcessSettings):
+    """The projector: the read model's database and how it keeps up with the sources."""
+
+    projector_db_url: str = sqlite_url("projector")
+    head_check_seconds: float = Field(
+        default=1.0, gt=0, description="how often each source's head is checked (a lost last event)"
+    )
+    idle_seconds: float = Field(
+        default=0.2, gt=0, description="a quiet spell after events that prompts a head check"
+    )
+    batch: int = Field(default=2000, ge=1, le=5000, description="events per catch-up transaction")
+    lease_seconds: float = Field(default=15.0, gt=0, description="a standby takes over after it")
+    stuck_seconds: float = Field(
+        default=30.0, gt=0, description="behind a source without moving this long: stuck"
+    )
+
+
 class WorkerSettings(TemporalSettings):
     orders_db_url: str = sqlite_url("orders")
     max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
@@ -66,6 +83,10 @@ class WorkerSettings(TemporalSettings):
 class ApiSettings(TemporalSettings):
     host: str = "127.0.0.1"
     port: int = 8000
+    projector_db_url: str = sqlite_url("projector")
+    read_wait_seconds: float = Field(
+        default=5.0, gt=0, description="how long a read with a consistency token waits for the view"
+    )
     max_wait_seconds: float = Field(default=30.0, gt=0, description="cap of ?wait=true")
     saga_timeouts: SagaTimeouts = SagaTimeouts()
 

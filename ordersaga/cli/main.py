@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ordersaga.cli import orders, repair, replay
+from ordersaga.cli import orders, projector, repair, replay
 
 if TYPE_CHECKING:
     from ordersaga.services.host.service import Service
@@ -13,6 +13,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(orders.app, name="order")
 app.add_typer(replay.app, name="replay")
 app.add_typer(repair.app, name="repair")
+app.add_typer(projector.app, name="projector")
 
 
 @app.command()

@@ -42,6 +42,8 @@ class ParkedEvent(BaseModel):
 class FeedPage(BaseModel):
     events: list[EventEnvelope]
     parked: list[ParkedEvent] = []
+    head: int = 0
+    """The log's last sequence number when the page was read."""
 
 
 class ListReservations(BaseModel):

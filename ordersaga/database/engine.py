@@ -37,6 +37,36 @@ def session_factory(engine: AsyncEngine) -> Sessions:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def consistent_reader(sessions: Sessions) -> Sessions:
+    """Sessions whose every statement in a transaction sees the same snapshot of the database.
+    SQLite's transactions already do; PostgreSQL's default (READ COMMITTED) does not."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return sessions
+    return session_factory(engine.execution_options(isolation_level="REPEATABLE READ"))
+
+
+def create_reader(url: str) -> AsyncEngine:
+    """An engine for a process that only reads (the API on the read model): on SQLite its
+    transactions are deferred, so readers never queue for the write lock (WAL lets them read
+    beside the writer)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

@@ -52,6 +52,13 @@ async def _advance_sequence(session: AsyncSession, tables: MessagingTables, coun
     return int(result.scalar_one())
 
 
+async def head(session: AsyncSession, tables: MessagingTables) -> int:
+    """The last sequence number the log has used (0 for an empty log)."""
+    seq = tables.event_sequence
+    last = await session.scalar(select(seq.c.last_seq).where(seq.c.id == 1))
+    return int(last or 0)
+
+
 async def read_feed(
     session: AsyncSession, tables: MessagingTables, source: str, after_seq: int, limit: int
 ) -> tuple[list[EventEnvelope], list[ParkedEvent]]:
@@ -112,7 +119,10 @@ class EventRow:
 def envelope(source: str, row: Any) -> EventEnvelope:
     """The row as the bus and the feed carry it; ValidationError if it no longer parses."""
     event = _event_adapter.validate_json(row.payload)
-    return EventEnvelope(source=source, seq=row.seq, occurred_at=row.occurred_at, event=event)
+    at = row.occurred_at
+    if at.tzinfo is None:  # SQLite hands timezone-aware columns back naive; they are UTC
+        at = at.replace(tzinfo=UTC)
+    return EventEnvelope(source=source, seq=row.seq, occurred_at=at, event=event)
 
 
 def unreadable(error: ValidationError) -> str:

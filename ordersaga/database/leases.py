@@ -1,21 +1,21 @@
-"""Leases: one holder at a time for a named job on one database (its outbox relay), taken over
+"""Leases: one holder at a time for a named job on one database (its outbox relay,
+the projector), taken over
 by another process when the holder stops renewing it. Expiry is by the holders' clocks, which
 are assumed to agree within a few seconds (NTP), as every lease assumes."""
 
 import time
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, or_, update
 
 from ordersaga.database.engine import Sessions, insert_for
-from ordersaga.database.messaging_tables import MessagingTables
 
 
 async def hold(
-    sessions: Sessions, tables: MessagingTables, name: str, holder: str, seconds: float
+    sessions: Sessions, leases: Table, name: str, holder: str, seconds: float
 ) -> float | None:
-    """Take the lease `name`, or renew it, for `seconds`; its expiry (epoch seconds) while
-    `holder` holds it, None while another does."""
-    leases, now = tables.leases, time.time()
+    """Take the lease `name` (a row of `leases`), or renew it, for `seconds`; its expiry (epoch
+    seconds) while `holder` holds it, None while another does."""
+    now = time.time()
     until = now + seconds
     async with sessions() as session, session.begin():
         row = {"name": name, "holder": holder, "expires_at": until}

@@ -36,6 +36,11 @@ class Topology:
     def events_exchange(self) -> str:
         return f"{self.prefix}.events"
 
+    @property
+    def projector_queue(self) -> str:
+        """Every event, for the read model's projector."""
+        return f"{self.prefix}.projector.events"
+
     def reply_queue(self, client_id: str) -> str:
         return f"{self.prefix}.replies.{client_id}"
 

@@ -59,7 +59,9 @@ async def hosting(service: Service, settings: ServiceSettings) -> AsyncIterator[
         async with connection, contextlib.AsyncExitStack() as stack:
             consumers = [
                 await _consume_commands(connection, service.name, hosted, topology, settings),
-                await _consume_queries(connection, service.name, queries, topology, settings),
+                await consume_queries(
+                    connection, service.name, queries, topology, settings.prefetch
+                ),
             ]
             for consumer in consumers:
                 stack.push_async_callback(consumer.stop)
@@ -90,15 +92,16 @@ async def _consume_commands(
     return consumer
 
 
-async def _consume_queries(
+async def consume_queries(
     connection: AbstractRobustConnection,
     name: str,
     queries: Queries,
     topology: Topology,
-    settings: ServiceSettings,
+    prefetch: int,
 ) -> Consumer:
+    """Answer the service's queries (its own, and its feed, head and snapshot)."""
     channel = await connection.channel()
-    await channel.set_qos(prefetch_count=settings.prefetch)
+    await channel.set_qos(prefetch_count=prefetch)
     queue = await channel.declare_queue(
         topology.query_queue(name), auto_delete=True, arguments={"x-message-ttl": 10_000}
     )

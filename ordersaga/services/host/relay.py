@@ -118,7 +118,9 @@ class OutboxRelay:
         """Renewed when half its time is gone, so a commit does not cost a lease write."""
         if time.time() < self._lease_until - self._lease_seconds / 2:
             return True
-        until = await hold(self._sessions, self._tables, LEASE, self.holder, self._lease_seconds)
+        until = await hold(
+            self._sessions, self._tables.leases, LEASE, self.holder, self._lease_seconds
+        )
         self._lease_until = until or 0.0
         return until is not None
 

@@ -8,11 +8,12 @@ by query type, its tables, its migrations and its demo data.
         rules={ReserveStock: reserve_stock, ReleaseStock: release_stock, ...},
         queries={GetStock: get_stock, ...},
         demo_data=DemoData(StockItem, DEMO_STOCK),
+        state=inventory_state,
     )
 
 The host does the rest (hosting.py): the database at head, exactly-once handling of every
-command (commands.py), the query consumer, the event feed (`ReadFeed`, every service answers it)
-and the outbox relay.
+command (commands.py), the query consumer with what every service answers (its feed
+`ReadFeed`, its head `GetHead`, and `Snapshot`: `state` at its watermark), and the outbox relay.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,6 +27,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.events import ParticipantEvent
+from ordersaga.contracts.snapshots import ServiceState
 from ordersaga.database.migrated import DemoData
 
 
@@ -43,6 +45,9 @@ Rule = Callable[[AsyncSession, Any], Awaitable[Outcome]]
 QueryHandler = Callable[[AsyncSession, Any], Awaitable[BaseModel]]
 """Answers one query inside a read-only transaction."""
 
+StateReader = Callable[[AsyncSession], Awaitable[ServiceState]]
+"""Reads the service's whole current state for a `Snapshot`, inside the host's transaction."""
+
 
 @dataclass(frozen=True)
 class Service:
@@ -52,6 +57,7 @@ class Service:
     rules: Mapping[type[BaseModel], Rule]
     queries: Mapping[type[BaseModel], QueryHandler] = field(default_factory=dict)
     demo_data: DemoData | None = None
+    state: StateReader | None = None
 
     @cached_property
     def commands(self) -> TypeAdapter[Any]:

@@ -1,9 +1,10 @@
-"""Inventory's queries: a SKU's stock level and reservations by status. They change nothing."""
+"""Inventory's queries: a SKU's stock level, reservations by status, and its whole state for a
+Snapshot. They change nothing."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ordersaga.contracts.orders import OrderLine
+from ordersaga.contracts.orders import OrderLine, PricedLine
 from ordersaga.contracts.queries import (
     GetStock,
     ListReservations,
@@ -11,6 +12,7 @@ from ordersaga.contracts.queries import (
     ReservationPage,
     StockLevel,
 )
+from ordersaga.contracts.snapshots import InventoryState, ReservationState, StockItemState
 from ordersaga.services.inventory.models import Reservation, StockItem
 
 
@@ -48,3 +50,30 @@ async def list_reservations(session: AsyncSession, query: ListReservations) -> R
     ]
     last = rows[-1].order_id if len(rows) == query.limit else None
     return ReservationPage(reservations=found, next_after=last)
+
+
+async def inventory_state(session: AsyncSession) -> InventoryState:
+    """Every stock item and reservation: what a Snapshot reports."""
+    items = await session.scalars(select(StockItem).order_by(StockItem.sku))
+    reservations = await session.scalars(select(Reservation).order_by(Reservation.order_id))
+    return InventoryState(
+        stock_items=[
+            StockItemState(
+                sku=i.sku,
+                name=i.name,
+                unit_price_cents=i.unit_price_cents,
+                on_hand=i.on_hand,
+                reserved=i.reserved,
+            )
+            for i in items
+        ],
+        reservations=[
+            ReservationState(
+                order_id=r.order_id,
+                status=r.status,
+                lines=[PricedLine.model_validate(line) for line in r.lines],
+                total_cents=r.total_cents,
+            )
+            for r in reservations
+        ],
+    )

@@ -21,4 +21,5 @@ INVENTORY = Service(
     },
     queries={GetStock: queries.get_stock, ListReservations: queries.list_reservations},
     demo_data=DEMO_STOCK,
+    state=queries.inventory_state,
 )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ordersaga.contracts.commands import AuthorizePayment, CapturePayment, VoidAuthorization
 from ordersaga.services.host.service import Service
-from ordersaga.services.payment import rules
+from ordersaga.services.payment import queries, rules
 from ordersaga.services.payment.models import Base
 from ordersaga.services.payment.seed import DEMO_ACCOUNTS
 
@@ -19,4 +19,5 @@ PAYMENT = Service(
         CapturePayment: rules.capture_payment,
     },
     demo_data=DEMO_ACCOUNTS,
+    state=queries.payment_state,
 )

@@ -1,0 +1,94 @@
+"""`ordersaga projector`: run the read model's projector, or look after its builds."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from ordersaga.settings import ProjectorSettings
+
+app = typer.Typer(help=__doc__, add_completion=False, invoke_without_command=True)
+T = TypeVar("T")
+
+
+@app.callback()
+def projector(ctx: typer.Context) -> None:
+    """Run the projector (no subcommand), or one of the commands below."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ordersaga.process import run_until_signalled
+    from ordersaga.projector.running import run
+
+    settings = ProjectorSettings()
+    run_until_signalled(lambda stop: run(settings, stop), settings.log_level)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Position, head and lag per source and build, dead letters, liveness."""
+    from dataclasses import asdict
+
+    from ordersaga.projector.status import status as read_status
+
+    found = _with_sessions(read_status)
+    if as_json:
+        print(json.dumps(asdict(found), indent=2, default=str))
+        return
+    print("\n".join(found.lines()))
+
+
+@app.command()
+def rebuild(
+    switch: Annotated[bool, typer.Option(help="serve the new build once it caught up")] = True,
+) -> None:
+    """Fill a new build of the views beside the serving one; the running projector does it."""
+    from ordersaga.projector import catalog
+
+    number = _with_sessions(lambda s: _in_transaction(s, catalog.request_build, switch))
+    then = "it serves once it has caught up" if switch else "`switch` makes it serve"
+    print(f"build {number} requested: the projector fills it in the background; {then}")
+
+
+@app.command("switch")
+def switch_to(build: int) -> None:
+    """Serve another ready build (the previous one stays until dropped)."""
+    from ordersaga.projector import catalog
+
+    _refusable(lambda s: _in_transaction(s, catalog.switch, build))
+    print(f"build {build} serves now")
+
+
+@app.command()
+def drop(build: int) -> None:
+    """Drop a build that does not serve; the projector removes its tables."""
+    from ordersaga.projector import catalog
+
+    _refusable(lambda s: _in_transaction(s, catalog.drop, build))
+    print(f"build {build} dropped")
+
+
+def _refusable(work: Callable[..., Awaitable[object]]) -> None:
+    from ordersaga.projector.catalog import Refused
+
+    try:
+        _with_sessions(work)
+    except Refused as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _in_transaction(sessions: object, work: Callable[..., Awaitable[T]], *args: object) -> T:
+    async with sessions() as session, session.begin():  # type: ignore[operator]
+        return await work(session, *args)
+
+
+def _with_sessions(work: Callable[..., Awaitable[T]]) -> T:
+    from ordersaga.projector.running import read_model_database
+
+    async def main() -> T:
+        async with read_model_database(ProjectorSettings().projector_db_url) as sessions:
+            return await work(sessions)
+
+    return asyncio.run(main())

@@ -1,0 +1,253 @@
+"""Reading and writing one build's views, each change in one transaction with its position.
+
+`apply` folds a contiguous run of a source's events (fold.py) into the rows they touch and
+moves the source's position in the same transaction, on the condition that it still is where
+the run starts: a duplicate is never applied twice, and two writers cannot interleave. Events
+that cannot be applied, and positions the source parked, go to the build's dead letters with
+the reason; the position moves past them and the other orders go on.
+"""
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from ordersaga.contracts.events import EventEnvelope
+from ordersaga.contracts.queries import ParkedEvent
+from ordersaga.contracts.snapshots import SnapshotPage
+from ordersaga.database.engine import insert_for
+from ordersaga.projector.fold import (
+    Row,
+    Rows,
+    Unappliable,
+    describe,
+    fold,
+    keys,
+    new_customer,
+    new_order,
+    search_text,
+    utc,
+)
+from ordersaga.projector.snapshots import owned, placed_at
+from ordersaga.projector.views import Views
+
+CHUNK = 500
+
+
+class PositionMoved(RuntimeError):
+    """Another writer moved the position since this run was read: nothing was written."""
+
+
+async def create_build(connection: AsyncConnection, v: Views) -> None:
+    """The build's tables, and its full-text search: FTS5 kept by triggers on SQLite, a GIN
+    index over `to_tsvector` on PostgreSQL."""
+    await connection.run_sync(v.metadata.create_all)
+    o, fts = v.orders.name, v.search_table
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS ix_{o}_search ON {o} "
+            f"USING gin (to_tsvector('simple', search_text))"
+        ))  # fmt: skip
+        return
+    for ddl in (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(search_text, content='{o}')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {o} BEGIN "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF search_text ON {o} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_text) "
+        f"VALUES ('delete', old.rowid, old.search_text); "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    ):
+        await connection.execute(text(ddl))
+
+
+async def drop_build(connection: AsyncConnection, v: Views) -> None:
+    if connection.dialect.name == "sqlite":
+        await connection.execute(text(f"DROP TABLE IF EXISTS {v.search_table}"))
+    await connection.run_sync(v.metadata.drop_all)
+
+
+async def positions(session: AsyncSession, v: Views) -> dict[str, int]:
+    rows = await session.execute(select(v.positions.c.source, v.positions.c.seq))
+    return {row.source: int(row.seq) for row in rows}
+
+
+async def apply(
+    session: AsyncSession,
+    v: Views,
+    source: str,
+    after: int,
+    events: Sequence[EventEnvelope],
+    parked: Sequence[ParkedEvent] = (),
+) -> int:
+    """Apply the run of `source`'s log that follows `after`; returns the new position."""
+    items: list[EventEnvelope | ParkedEvent] = sorted([*events, *parked], key=lambda item: item.seq)
+    run = [item for n, item in enumerate(items) if item.seq == after + 1 + n]
+    if not run:
+        return after
+    applicable = [item for item in run if isinstance(item, EventEnvelope)]
+    rows = await load(session, v, applicable)
+    dead: list[Row] = []
+    for item in run:
+        if isinstance(item, ParkedEvent):
+            dead.append(_dead(source, item.seq, item.kind, f"parked by {source}: {item.reason}"))
+            continue
+        try:
+            fold(rows, item)
+        except Unappliable as error:
+            dead.append(_dead(source, item.seq, item.event.kind, str(error)))
+    await write(session, v, rows)
+    if dead:
+        await session.execute(insert_for(session, v.dead_letters).on_conflict_do_nothing(), dead)
+    last = run[-1].seq
+    await move(session, v, source, after, last)
+    return last
+
+
+async def move(session: AsyncSession, v: Views, source: str, after: int, to: int) -> None:
+    p = v.positions
+    moved = await session.execute(
+        update(p)
+        .where(p.c.source == source, p.c.seq == after)
+        .values(seq=to, updated_at=time.time())
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise PositionMoved(f"{source} is no longer at {after} in build {v.build}")
+
+
+async def load(session: AsyncSession, v: Views, events: Sequence[EventEnvelope]) -> Rows:
+    """The rows `events` touch, as they stand."""
+    order_ids, skus, customer_ids = keys(list(events))
+    rows = Rows()
+    rows.orders = await _rows(session, v.orders, "order_id", order_ids)
+    customer_ids |= {o["payer_id"] for o in rows.orders.values() if o["payer_id"]}
+    rows.products = await _rows(session, v.products, "sku", skus)
+    rows.customers = await _rows(session, v.customers, "customer_id", customer_ids)
+    return rows
+
+
+async def write(session: AsyncSession, v: Views, rows: Rows) -> None:
+    """Write back every changed row, and add the timeline entries and SKU index rows."""
+    for name, table, found in (
+        ("orders", v.orders, rows.orders),
+        ("products", v.products, rows.products),
+        ("customers", v.customers, rows.customers),
+    ):
+        changed = [row for key, row in found.items() if (name, key) in rows.changed]
+        if name == "orders":
+            for row in changed:
+                row["search_text"] = search_text(row)
+        await upsert(session, table, changed)
+    if rows.timeline:
+        await session.execute(
+            insert_for(session, v.timeline).on_conflict_do_nothing(), rows.timeline
+        )
+    if rows.skus:
+        skus = [{"sku": sku, "order_id": order_id} for sku, order_id in rows.skus]
+        await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), skus)
+
+
+async def upsert(session: AsyncSession, table: Table, rows: list[Row]) -> None:
+    if not rows:
+        return
+    statement = insert_for(session, table)
+    keys = [c.name for c in table.primary_key.columns]
+    columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=columns), rows)
+
+
+async def load_snapshot(session: AsyncSession, v: Views, page: SnapshotPage) -> None:
+    """Write what the snapshot says into the columns its source owns, and set the source's
+    position to the snapshot's watermark: the feed goes on from there."""
+    await overwrite(session, v, page)
+    await session.execute(delete(v.positions).where(v.positions.c.source == page.source))
+    await session.execute(
+        v.positions.insert().values(source=page.source, seq=page.seq, updated_at=time.time())
+    )
+
+
+async def overwrite(
+    session: AsyncSession, v: Views, page: SnapshotPage, only: set[str] | None = None
+) -> None:
+    """Set the source's columns of every row (or of the orders in `only`) to the snapshot's."""
+    at, placed = datetime.now(UTC), placed_at(page)
+    for table_name, values in owned(page).items():
+        if only is not None:
+            if table_name != "orders":
+                continue
+            values = {k: row for k, row in values.items() if k in only}
+        table, key = _TABLES[table_name](v)
+        found = await _rows(session, table, key, set(values))
+        for k, columns in values.items():
+            row = found.setdefault(k, _new(table_name, k, at))
+            row.update(columns)
+            if table_name == "orders":
+                row["placed_at"] = row["placed_at"] or placed.get(k)
+                row["search_text"] = search_text(row)
+        await upsert(session, table, list(found.values()))
+    if page.source == "orders":
+        skus = [
+            {"sku": line["sku"], "order_id": k}
+            for k, columns in owned(page)["orders"].items()
+            if only is None or k in only
+            for line in columns["lines"]
+        ]
+        for chunk in _chunks(skus):
+            await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), chunk)
+
+
+async def add_timeline(session: AsyncSession, v: Views, events: Iterable[EventEnvelope]) -> None:
+    """Timeline entries only (a backfill's history before its watermark)."""
+    entries = [
+        {
+            "source": e.source,
+            "seq": e.seq,
+            "order_id": e.event.order_id,
+            "kind": e.event.kind,
+            "occurred_at": e.occurred_at,
+            "detail": describe(e),
+        }  # fmt: skip
+        for e in events
+    ]
+    if entries:
+        await session.execute(insert_for(session, v.timeline).on_conflict_do_nothing(), entries)
+
+
+def _new(table_name: str, key: str, at: datetime) -> Row:
+    if table_name == "orders":
+        return new_order(key, at)
+    if table_name == "customers":
+        return new_customer(key)
+    return {"sku": key}
+
+
+_TABLES: dict[str, Callable[[Views], tuple[Table, str]]] = {
+    "orders": lambda v: (v.orders, "order_id"),
+    "products": lambda v: (v.products, "sku"),
+    "customers": lambda v: (v.customers, "customer_id"),
+}
+
+
+async def _rows(session: AsyncSession, table: Table, key: str, wanted: set[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for chunk in _chunks(sorted(wanted)):
+        result = await session.execute(select(table).where(table.c[key].in_(chunk)))
+        for row in result.mappings():
+            found[row[key]] = {k: _utc(value) for k, value in row.items()}
+    return found
+
+
+def _utc(value: Any) -> Any:
+    return utc(value) if isinstance(value, datetime) else value
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _dead(source: str, seq: int, kind: str, reason: str) -> Row:
+    return {"source": source, "seq": seq, "kind": kind, "reason": reason[:1000], "at": time.time()}
