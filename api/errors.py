@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from ordersaga.projector.reads import NotServing
+
 log = logging.getLogger("ordersaga.api")
 
 TEMPORAL_DOWN = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
@@ -36,13 +38,21 @@ class Refused(ApiError):  # noqa: N818 - a refusal is an answer, not a fault
 
 
 class Unavailable(ApiError):  # noqa: N818
-    """A service the request needs did not answer."""
+    """A service the request needs did not answer; the client may retry after a while."""
 
     status_code = 503
+    retry_after_seconds = 1
+
+
+class BadRequest(ApiError):
+    """A parameter the API cannot use; the message names it and says why."""
+
+    status_code = 422
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(NotServing, _not_serving)
     app.add_exception_handler(RPCError, _rpc_error)
     app.add_exception_handler(RPCTimeoutOrCancelledError, _temporal_down)
     app.add_exception_handler(Exception, _unexpected)
@@ -50,7 +60,14 @@ def install(app: FastAPI) -> None:
 
 async def _api_error(_request: Request, error: Exception) -> JSONResponse:
     status = error.status_code if isinstance(error, ApiError) else 500
-    return JSONResponse({"detail": str(error)}, status_code=status)
+    headers = (
+        {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, Unavailable) else None
+    )
+    return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+
+async def _not_serving(_request: Request, error: Exception) -> JSONResponse:
+    return await _api_error(_request, Unavailable(str(error)))
 
 
 async def _rpc_error(request: Request, error: Exception) -> JSONResponse:
@@ -61,7 +78,9 @@ async def _rpc_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _temporal_down(request: Request, error: Exception) -> JSONResponse:
     log.warning("Temporal did not answer %s %s: %s", request.method, request.url.path, error)
-    return JSONResponse({"detail": "Temporal is unavailable"}, status_code=503)
+    return JSONResponse(
+        {"detail": "Temporal is unavailable"}, status_code=503, headers={"Retry-After": "1"}
+    )
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

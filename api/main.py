@@ -7,10 +7,14 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
-from api.routes import health, inventory, orders
+from api.positions import NoPositions, PositionsGateway, SourceHeads
+from api.routes import health, inventory, order_views, orders, products
 from api.sagas import OrderGateway, TemporalOrders
 from api.stock import InventoryStock, StockGateway
 from ordersaga import temporal
+from ordersaga.database.engine import create_reader, session_factory
+from ordersaga.projector.catalog import create_catalog
+from ordersaga.projector.reads import ReadModel
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
@@ -22,26 +26,45 @@ def create_app(
     *,
     temporal_client: Client | OrderGateway | None = None,
     request_client: RequestClient | StockGateway | None = None,
+    positions: PositionsGateway | None = None,
 ) -> FastAPI:
     """The app. A client passed in is used instead of connecting one (and left open on
-    shutdown); a gateway passed in replaces the adapter around it (tests pass fakes)."""
+    shutdown); a gateway passed in replaces the adapter around it (tests pass fakes). The read
+    model is always the real one, at `settings.projector_db_url`."""
     settings = settings or ApiSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             app.state.orders = await _orders(settings, temporal_client)
-            app.state.stock = await _stock(settings, request_client, stack)
+            client = await _request_client(settings, request_client, stack)
+            topology = Topology(settings.bus_prefix)
+            if client is None:
+                assert request_client is not None and not isinstance(request_client, RequestClient)
+                app.state.stock = request_client
+            else:
+                app.state.stock = InventoryStock(client, topology)
+            app.state.positions = positions or (
+                SourceHeads(client, topology) if client else NoPositions()
+            )
+            app.state.read_model = await _read_model(settings, stack)
             yield
 
     app = FastAPI(
         title="ordersaga",
-        summary="Place orders; each runs as a saga across inventory and payment.",
+        summary="Place orders; each runs as a saga across inventory and payment. Reads come "
+        "from the read model, and say the positions they reflect.",
         lifespan=lifespan,
     )
     app.state.settings = settings
     errors.install(app)
-    for router in (orders.router, inventory.router, health.router):
+    for router in (
+        orders.router,
+        order_views.router,
+        products.router,
+        inventory.router,
+        health.router,
+    ):
         app.include_router(router)
     return app
 
@@ -52,19 +75,26 @@ async def _orders(settings: ApiSettings, given: Client | OrderGateway | None) ->
     return given
 
 
-async def _stock(
+async def _request_client(
     settings: ApiSettings,
     given: RequestClient | StockGateway | None,
     stack: contextlib.AsyncExitStack,
-) -> StockGateway:
-    topology = Topology(settings.bus_prefix)
+) -> RequestClient | None:
+    """The request client to use; None when the stock gateway was given as a fake."""
     if isinstance(given, RequestClient):
-        return InventoryStock(given, topology)
-    if given is not None:
         return given
+    if given is not None:
+        return None
     connection = await connect(settings.rabbitmq_url, "api")
     stack.push_async_callback(connection.close)
-    client = RequestClient(connection, topology)
+    client = RequestClient(connection, Topology(settings.bus_prefix))
     await client.start()
     stack.push_async_callback(client.close)
-    return InventoryStock(client, topology)
+    return client
+
+
+async def _read_model(settings: ApiSettings, stack: contextlib.AsyncExitStack) -> ReadModel:
+    engine = create_reader(settings.projector_db_url)
+    stack.push_async_callback(engine.dispose)
+    await create_catalog(engine)
+    return ReadModel(session_factory(engine))

@@ -46,6 +46,9 @@ class OrderCreate(BaseModel):
 class OrderPublic(SagaState):
     """An order as the saga reports it: status, the reason it ended so, total, step log."""
 
+    consistency_token: str | None = None
+    """Send it back (X-Consistency-Token) and a read waits until the view has this write."""
+
     @classmethod
     def of(cls, state: SagaState) -> "OrderPublic":
         return cls.model_validate(state.model_dump())

@@ -1,18 +1,22 @@
-"""Placing, reading, cancelling and repairing orders."""
+"""Placing, cancelling and repairing orders, and reading an order's live saga. Every write answer
+carries a consistency token (the X-Consistency-Token header and `consistency_token`)."""
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from api.deps import OrdersDep, SettingsDep
+from api.deps import OrdersDep, PositionsDep, SettingsDep
 from api.errors import Refused
+from api.positions import PositionsGateway
 from api.sagas import Outcome
 from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
 from ordersaga.contracts.rejections import RejectionCode
 from ordersaga.contracts.saga import PlaceOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+
+TOKEN_HEADER = "X-Consistency-Token"
 
 # Fixed, so an Idempotency-Key maps to the same order id in every API process, forever.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("7d3c4a52-5f0e-4b5e-9a6c-2f1e8d9b0c11")
@@ -52,6 +56,7 @@ async def create_order(
     response: Response,
     orders: OrdersDep,
     settings: SettingsDep,
+    positions: PositionsDep,
     idempotency_key: IdempotencyKey = None,
     wait: Wait = False,
     timeout: Timeout = None,
@@ -62,18 +67,23 @@ async def create_order(
     state = await orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/orders/{order_id}"
     if not wait:
-        return OrderPublic.of(state)
+        return await _tokened(response, positions, OrderPublic.of(state))
     seconds = min(timeout or settings.max_wait_seconds, settings.max_wait_seconds)
     outcome = await orders.wait(order_id, seconds)
     if outcome.state.reason_code == RejectionCode.DUPLICATE_ORDER:
         # Temporal forgot the first saga (retention); the orders database did not.
         raise Refused(outcome.state.reason or "this Idempotency-Key was used for another order")
-    return _answer(response, outcome)
+    return await _tokened(response, positions, _answer(response, outcome))
 
 
-@router.get("/{order_id}", summary="Read an order", response_model=OrderPublic, responses=NOT_FOUND)
-async def read_order(order_id: OrderId, orders: OrdersDep) -> OrderPublic:
-    """Read an order: its status, the reason it ended so, its total and its saga's step log."""
+@router.get(
+    "/{order_id}/saga",
+    summary="Read an order's saga",
+    response_model=OrderPublic,
+    responses=NOT_FOUND,
+)
+async def read_saga(order_id: OrderId, orders: OrdersDep) -> OrderPublic:
+    """The saga's live state: its status, the reason it ended so, its total and its step log."""
     return OrderPublic.of(await orders.state(order_id))
 
 
@@ -85,11 +95,13 @@ async def cancel_order(
     response: Response,
     orders: OrdersDep,
     settings: SettingsDep,
+    positions: PositionsDep,
     body: OrderCancel | None = None,
 ) -> OrderPublic:
     """Cancel an order before it is approved (its steps are undone); 409 once it is."""
     reason = (body or OrderCancel()).reason
-    return _answer(response, await orders.cancel(order_id, reason, settings.max_wait_seconds))
+    outcome = await orders.cancel(order_id, reason, settings.max_wait_seconds)
+    return await _tokened(response, positions, _answer(response, outcome))
 
 
 @router.post(
@@ -99,10 +111,25 @@ async def cancel_order(
     responses=REFUSED,
 )
 async def retry_compensation(
-    order_id: OrderId, response: Response, orders: OrdersDep, settings: SettingsDep
+    order_id: OrderId,
+    response: Response,
+    orders: OrdersDep,
+    settings: SettingsDep,
+    positions: PositionsDep,
 ) -> OrderPublic:
     """Operator: retry the compensation of an order that NEEDS_ATTENTION; 409 otherwise."""
-    return _answer(response, await orders.retry_compensation(order_id, settings.max_wait_seconds))
+    outcome = await orders.retry_compensation(order_id, settings.max_wait_seconds)
+    return await _tokened(response, positions, _answer(response, outcome))
+
+
+async def _tokened(
+    response: Response, positions: PositionsGateway, answer: OrderPublic
+) -> OrderPublic:
+    """Add the consistency token: a read that sends it back sees this write's effects."""
+    token = await positions.token()
+    if token is not None:
+        response.headers[TOKEN_HEADER] = token
+    return answer.model_copy(update={"consistency_token": token})
 
 
 def _answer(response: Response, outcome: Outcome) -> OrderPublic:

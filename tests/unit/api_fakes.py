@@ -2,6 +2,7 @@
 the app on them, and placing an order."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -98,9 +99,21 @@ def stock() -> FakeStock:
     return FakeStock()
 
 
+class FakePositions:
+    """Every write answer's token names this position."""
+
+    async def token(self) -> str | None:
+        return "orders:7"
+
+
 @pytest.fixture
-def http(orders: FakeOrders, stock: FakeStock) -> Iterator[TestClient]:
-    app = create_app(SETTINGS, temporal_client=orders, request_client=stock)
+def http(orders: FakeOrders, stock: FakeStock, tmp_path: Path) -> Iterator[TestClient]:
+    settings = SETTINGS.model_copy(
+        update={"projector_db_url": f"sqlite+aiosqlite:///{tmp_path / 'projector.db'}"}
+    )
+    app = create_app(
+        settings, temporal_client=orders, request_client=stock, positions=FakePositions()
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

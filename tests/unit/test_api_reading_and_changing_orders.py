@@ -5,14 +5,14 @@ import pytest
 from fastapi.testclient import TestClient
 from temporalio.service import RPCError, RPCStatusCode
 
-from tests.unit.api_fakes import FakeOrders, FakeStock, http, orders, place, stock
+from tests.unit.api_fakes import ORDER, FakeOrders, FakeStock, http, orders, place, stock
 
 __all__ = ["http", "orders", "stock"]
 
 
-def test_an_order_is_read_back(http: TestClient) -> None:
+def test_an_orders_saga_is_read_back(http: TestClient) -> None:
     order_id = place(http)
-    answer = http.get(f"/orders/{order_id}")
+    answer = http.get(f"/orders/{order_id}/saga")
     assert answer.status_code == 200
     assert answer.json() == {
         "order_id": order_id,
@@ -22,7 +22,35 @@ def test_an_order_is_read_back(http: TestClient) -> None:
         "reason_code": None,
         "total_cents": None,
         "steps": [],
+        "consistency_token": None,
     }
+
+
+def test_an_accepted_order_the_view_lacks_is_answered_from_its_saga(http: TestClient) -> None:
+    order_id = place(http)
+    answer = http.get(f"/orders/{order_id}")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "PENDING" and body["as_of"]["source"] == "saga"
+
+
+def test_a_write_answer_carries_a_consistency_token(http: TestClient) -> None:
+    answer = http.post("/orders", json=ORDER)
+    assert answer.headers["X-Consistency-Token"] == "orders:7"
+    assert answer.json()["consistency_token"] == "orders:7"
+
+
+def test_a_read_whose_token_the_view_never_reaches_answers_503(http: TestClient) -> None:
+    answer = http.get("/products", headers={"X-Consistency-Token": "orders:7"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize("token", ["orders", "orders:x", "ORDERS:1", ","])
+def test_a_malformed_consistency_token_is_refused_with_the_reason(
+    http: TestClient, token: str
+) -> None:
+    answer = http.get("/products", params={"consistent_with": token})
+    assert answer.status_code == 422 and "consistency token" in answer.json()["detail"]
 
 
 def test_an_unknown_order_answers_404(http: TestClient) -> None:
@@ -125,6 +153,6 @@ def test_readiness_names_the_dependency_that_is_down(
 def test_every_operation_is_documented_with_a_summary(http: TestClient) -> None:
     paths = http.get("/openapi.json").json()["paths"]
     operations = [op for path in paths.values() for op in path.values()]
-    assert len(operations) == 7
+    assert len(operations) == 12
     assert all(op.get("summary") and op.get("description") for op in operations)
     assert http.get("/docs").status_code == 200
