@@ -51,8 +51,9 @@ class ServiceSettings(ProcessSettings):
         return url
 
 
-class ProjectorSettings(ProcessSettings):
-    """The projector: the read model's database and how it keeps up with the sources."""
+class ProjectorSettings(TemporalSettings):
+    """The projector: the read model's database and how it keeps up with the sources (Temporal
+    only for `reconcile`, which asks how running sagas ended)."""
 
     projector_db_url: str = sqlite_url("projector")
     head_check_seconds: float = Field(

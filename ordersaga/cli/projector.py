@@ -3,11 +3,14 @@
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from ordersaga.settings import ProjectorSettings
+
+if TYPE_CHECKING:
+    from ordersaga.database.engine import Sessions
 
 app = typer.Typer(help=__doc__, add_completion=False, invoke_without_command=True)
 T = TypeVar("T")
@@ -69,18 +72,51 @@ def drop(build: int) -> None:
     print(f"build {build} dropped")
 
 
-def _refusable(work: Callable[..., Awaitable[object]]) -> None:
+@app.command()
+def reconcile(
+    repair: Annotated[
+        bool, typer.Option(help="rewrite the rows that differ from the sources")
+    ] = False,
+    sagas: Annotated[
+        bool, typer.Option(help="ask Temporal about orders the view has running")
+    ] = True,
+) -> None:
+    """Compare the serving views with the sources' snapshots (and running orders with their
+    sagas); print every difference. Exits 1 while any remains."""
+    from ordersaga import temporal
+    from ordersaga.projector.reconcile import reconcile as compare
+    from ordersaga.projector.wiring import connected_feeds, saga_ended_in
+
+    settings = ProjectorSettings()
+
+    async def work(sessions: "Sessions") -> list[object]:
+        async with connected_feeds(settings, "projector-reconcile") as feeds:
+            ended = saga_ended_in(await temporal.connect(settings)) if sagas else None
+            return list(await compare(sessions, feeds, ended, repair=repair))
+
+    differences = _refusable(work)
+    for difference in differences:
+        print(difference)
+    if differences:
+        print(f"{len(differences)} difference(s) remain")
+        raise typer.Exit(1)
+    print("the views agree with the sources" + (" (after repair)" if repair else ""))
+
+
+def _refusable(work: Callable[..., Awaitable[T]]) -> T:
     from ordersaga.projector.catalog import Refused
 
     try:
-        _with_sessions(work)
+        return _with_sessions(work)
     except Refused as refused:
         typer.echo(f"refused: {refused}", err=True)
         raise typer.Exit(1) from None
 
 
-async def _in_transaction(sessions: object, work: Callable[..., Awaitable[T]], *args: object) -> T:
-    async with sessions() as session, session.begin():  # type: ignore[operator]
+async def _in_transaction(
+    sessions: "Sessions", work: Callable[..., Awaitable[T]], *args: object
+) -> T:
+    async with sessions() as session, session.begin():
         return await work(session, *args)
 
 

@@ -61,7 +61,10 @@ class ReadModel:
             entries = await session.execute(
                 select(t).where(t.c.order_id == order_id).order_by(*in_order)
             )
-            timeline = [TimelineEntry.model_validate(dict(e._mapping)) for e in entries]
+            timeline = [
+                TimelineEntry.model_validate({**e._mapping, "occurred_at": utc(e.occurred_at)})
+                for e in entries
+            ]
             return OrderView(**_summary(row), timeline=timeline, as_of=await _as_of(session, v))
 
     async def orders(self, f: OrderFilter) -> OrderPage:

@@ -31,7 +31,7 @@ from ordersaga.projector.fold import (
     search_text,
     utc,
 )
-from ordersaga.projector.snapshots import owned, placed_at
+from ordersaga.projector.snapshots import OWNED_COLUMNS, owned, placed_at
 from ordersaga.projector.views import Views
 
 CHUNK = 500
@@ -170,33 +170,40 @@ async def load_snapshot(session: AsyncSession, v: Views, page: SnapshotPage) -> 
 
 
 async def overwrite(
-    session: AsyncSession, v: Views, page: SnapshotPage, only: set[str] | None = None
+    session: AsyncSession, v: Views, page: SnapshotPage, only: dict[str, set[str]] | None = None
 ) -> None:
-    """Set the source's columns of every row (or of the orders in `only`) to the snapshot's."""
-    at, placed = datetime.now(UTC), placed_at(page)
-    for table_name, values in owned(page).items():
+    """Set the source's columns of every row (or of the rows keyed in `only`, by table) to
+    what its snapshot says."""
+    at, placed, everything = datetime.now(UTC), placed_at(page), owned(page)
+    for table_name, values in everything.items():
         if only is not None:
-            if table_name != "orders":
-                continue
-            values = {k: row for k, row in values.items() if k in only}
+            values = {k: values.get(k, {}) for k in only.get(table_name, set())}
         table, key = _TABLES[table_name](v)
         found = await _rows(session, table, key, set(values))
         for k, columns in values.items():
             row = found.setdefault(k, _new(table_name, k, at))
-            row.update(columns)
+            row.update(columns or cleared(page.source, table_name))
             if table_name == "orders":
                 row["placed_at"] = row["placed_at"] or placed.get(k)
                 row["search_text"] = search_text(row)
-        await upsert(session, table, list(found.values()))
+        await upsert(session, table, [r for r in found.values() if len(r) == len(table.columns)])
     if page.source == "orders":
+        wanted = None if only is None else only.get("orders", set())
         skus = [
             {"sku": line["sku"], "order_id": k}
-            for k, columns in owned(page)["orders"].items()
-            if only is None or k in only
+            for k, columns in everything["orders"].items()
+            if wanted is None or k in wanted
             for line in columns["lines"]
         ]
         for chunk in _chunks(skus):
             await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), chunk)
+
+
+def cleared(source: str, table_name: str) -> dict[str, Any]:
+    """The source's columns of a row it does not have: as if it had never written them."""
+    blank: dict[str, Any] = new_order("", datetime.now(UTC)) if table_name == "orders" else {}
+    blank |= new_customer("") if table_name == "customers" else {}
+    return {c: blank.get(c) for c in OWNED_COLUMNS[source].get(table_name, ())}
 
 
 async def add_timeline(session: AsyncSession, v: Views, events: Iterable[EventEnvelope]) -> None:
