@@ -9,6 +9,7 @@ from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
 from tests.conftest import DatabaseFactory
+from tests.support.read_model import ProjectorHarness
 from tests.support.system import SagaSystem, serving
 
 
@@ -50,10 +51,22 @@ async def system(
     databases = DatabaseFactory(saga_backend, tmp_path)
     if saga_backend == "postgresql":
         databases.dsn = request.getfixturevalue("postgres_dsn")
-    urls = {name: await databases.new_url(name) for name in ("orders", "inventory", "payment")}
+    names = ("orders", "inventory", "payment", "projector")
+    urls = {name: await databases.new_url(name) for name in names}
     running = SagaSystem(temporal_dev.client, topology, {**urls, "rabbitmq": rabbitmq_url})
     try:
         async with serving(running):
             yield running
     finally:
         await databases.drop_all()
+
+
+@pytest.fixture
+async def projector(system: SagaSystem) -> AsyncIterator[ProjectorHarness]:
+    """The projector running beside the system, with its read model in its own database."""
+    harness = ProjectorHarness(system)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.close()

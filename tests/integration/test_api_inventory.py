@@ -41,9 +41,15 @@ class NoOrders:
 
 
 @pytest.fixture
-async def http(rabbitmq_url: str, topology: Topology) -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    rabbitmq_url: str, topology: Topology, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
     """The API with its own broker connection, as the process opens it."""
-    settings = ApiSettings(rabbitmq_url=rabbitmq_url, bus_prefix=topology.prefix)
+    settings = ApiSettings(
+        rabbitmq_url=rabbitmq_url,
+        bus_prefix=topology.prefix,
+        projector_db_url=f"sqlite+aiosqlite:///{tmp_path / 'projector.db'}",
+    )
     app = create_app(settings, temporal_client=NoOrders())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

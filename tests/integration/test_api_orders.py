@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -53,9 +54,15 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def workerless(temporal_dev: WorkflowEnvironment) -> AsyncIterator[httpx.AsyncClient]:
+async def workerless(
+    temporal_dev: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
     """The API on a task queue no worker polls: sagas start and stay PENDING."""
-    settings = ApiSettings(task_queue=f"idle-{uuid.uuid4().hex[:8]}", max_wait_seconds=1)
+    settings = ApiSettings(
+        task_queue=f"idle-{uuid.uuid4().hex[:8]}",
+        max_wait_seconds=1,
+        projector_db_url=f"sqlite+aiosqlite:///{tmp_path / 'projector.db'}",
+    )
     app = create_app(settings, temporal_client=temporal_dev.client, request_client=NoStock())
     async with serving(app) as http:
         yield http
@@ -156,6 +163,7 @@ async def real_api(system: SagaSystem, max_wait: float) -> AsyncIterator[httpx.A
         rabbitmq_url=system.urls["rabbitmq"],
         bus_prefix=system.topology.prefix,
         max_wait_seconds=max_wait,
+        projector_db_url=system.urls["projector"],
         saga_timeouts=SagaTimeouts(step_seconds=30, attempt_seconds=1, compensation_seconds=60),
     )
     async with serving(create_app(settings)) as http:
@@ -163,7 +171,7 @@ async def real_api(system: SagaSystem, max_wait: float) -> AsyncIterator[httpx.A
 
 
 async def status_of(http: httpx.AsyncClient, order_id: str) -> str:
-    status: str = (await http.get(f"/orders/{order_id}")).json()["status"]
+    status: str = (await http.get(f"/orders/{order_id}/saga")).json()["status"]
     return status
 
 
@@ -177,7 +185,7 @@ async def test_a_cancel_before_the_pivot_settles_cancelled(system: SagaSystem) -
         assert cancelling.json()["status"] == OrderStatus.COMPENSATING
         await system.start_participant("payment")
         await eventually(lambda: _has_status(http, order_id, OrderStatus.CANCELLED))
-        order = (await http.get(f"/orders/{order_id}")).json()
+        order = (await http.get(f"/orders/{order_id}/saga")).json()
         assert order["reason"] == "oops"
         again = await http.post(f"/orders/{order_id}/cancel")
         assert again.status_code == 409

@@ -189,7 +189,7 @@ async def recording_system(
     with tempfile.TemporaryDirectory(prefix="ordersaga-record-") as folder:
         urls = {
             name: f"sqlite+aiosqlite:///{Path(folder) / f'{name}.db'}"
-            for name in ("orders", "inventory", "payment")
+            for name in ("orders", "inventory", "payment", "projector")
         }
         system = SagaSystem(client, topology, {**urls, "rabbitmq": rabbitmq_url})
         try:
@@ -216,12 +216,11 @@ async def delete_topology(rabbitmq_url: str, topology: Topology) -> None:
     async with connection:
         channel = await connection.channel()
         for service in SERVICES:
-            for queue in (
-                topology.command_queue(service),
-                topology.dead_letter_queue(service),
-                topology.query_queue(service),
-            ):
+            for queue in (topology.command_queue(service), topology.dead_letter_queue(service)):
                 await channel.queue_delete(queue)
+        for service in (*SERVICES, "orders"):
+            await channel.queue_delete(topology.query_queue(service))
+        await channel.queue_delete(topology.projector_queue)
         for exchange in (topology.events_exchange, topology.dead_letter_exchange):
             await channel.exchange_delete(exchange)
 
