@@ -13,7 +13,6 @@ from api.sagas import OrderGateway, TemporalOrders
 from api.stock import InventoryStock, StockGateway
 from ordersaga import temporal
 from ordersaga.database.engine import create_reader, session_factory
-from ordersaga.projector.catalog import create_catalog
 from ordersaga.projector.reads import ReadModel
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
@@ -96,5 +95,4 @@ async def _request_client(
 async def _read_model(settings: ApiSettings, stack: contextlib.AsyncExitStack) -> ReadModel:
     engine = create_reader(settings.projector_db_url)
     stack.push_async_callback(engine.dispose)
-    await create_catalog(engine)
     return ReadModel(session_factory(engine))

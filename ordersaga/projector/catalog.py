@@ -9,7 +9,9 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from ordersaga.projector import store
 from ordersaga.projector.views import CATALOG, SHAPE, builds, liveness, serving, sources, views
@@ -31,8 +33,14 @@ class Build:
 
 
 async def create_catalog(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(CATALOG.create_all)
+    """The catalog's tables, if missing. Two processes creating them at once on PostgreSQL can
+    collide on the system catalog: the loser tries again and finds them there."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(DBAPIError), stop=stop_after_attempt(3), reraise=True
+    ):
+        with attempt:
+            async with engine.begin() as connection:
+                await connection.run_sync(CATALOG.create_all)
 
 
 async def serving_build(session: AsyncSession) -> int | None:

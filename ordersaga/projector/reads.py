@@ -3,11 +3,13 @@ positions it reflects and how far behind the sources' heads it is."""
 
 import asyncio
 import base64
+import contextlib
 import time
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.views import (
@@ -41,10 +43,11 @@ class ReadModel:
         """True once the serving build has reached the token, False after `seconds`."""
         deadline = time.monotonic() + seconds
         while True:
-            async with self._sessions() as session, session.begin():
-                v = await _serving(session)
-                if token.reached_by(await store.positions(session, v)):
-                    return True
+            with contextlib.suppress(NotServing):  # not filled yet: it may be soon
+                async with self._sessions() as session, session.begin():
+                    v = await _serving(session)
+                    if token.reached_by(await store.positions(session, v)):
+                        return True
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(0.01)
@@ -111,7 +114,10 @@ class ReadModel:
 
 
 async def _serving(session: AsyncSession) -> Views:
-    build = await catalog.serving_build(session)
+    try:
+        build = await catalog.serving_build(session)
+    except DBAPIError as error:  # no catalog yet: the projector has never run
+        raise NotServing("the read model does not exist yet; start the projector") from error
     if build is None:
         raise NotServing("the read model is not filled yet; the projector is filling it")
     return views(build)

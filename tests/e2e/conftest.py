@@ -63,7 +63,8 @@ class Processes:
 async def processes(
     temporal_dev: WorkflowEnvironment, rabbitmq_url: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Processes, str]]:
-    """inventory, payment, worker and api as subprocesses; yields them and the API's URL."""
+    """inventory, payment, worker, projector and api as subprocesses; yields them and the
+    API's URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -76,9 +77,10 @@ async def processes(
         "ORDERSAGA_INVENTORY_DB_URL": f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}",
         "ORDERSAGA_PAYMENT_DB_URL": f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}",
         "ORDERSAGA_ORDERS_DB_URL": f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
+        "ORDERSAGA_PROJECTOR_DB_URL": f"sqlite+aiosqlite:///{tmp_path / 'projector.db'}",
     }
     procs = Processes(env, tmp_path)
-    for name in ("inventory", "payment", "worker", "api"):
+    for name in ("inventory", "payment", "worker", "projector", "api"):
         procs.start(name)
     api = f"http://127.0.0.1:{port}"
     try:

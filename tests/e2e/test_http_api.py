@@ -25,7 +25,12 @@ async def test_an_order_placed_over_http_completes_and_can_be_read_back(
         assert placed.status_code == 200, placed.text
         order = placed.json()
         assert order["status"] == "COMPLETED"
-        read = await http.get(f"/orders/{order['order_id']}")
+        token = {"X-Consistency-Token": placed.headers["X-Consistency-Token"]}
+        view = await http.get(f"/orders/{order['order_id']}", headers=token)
+        assert view.status_code == 200 and view.json()["status"] == "COMPLETED"
+        assert view.json()["as_of"]["source"] == "read-model"
+        assert {e["source"] for e in view.json()["timeline"]} == {"orders", "inventory", "payment"}
+        read = await http.get(f"/orders/{order['order_id']}/saga")
         assert read.status_code == 200 and read.json()["status"] == "COMPLETED"
         done = [s["step"] for s in read.json()["steps"] if s["outcome"] == "done"]
         assert done[:4] == ["create-order", "reserve-stock", "authorize-payment", "approve-order"]
@@ -36,6 +41,8 @@ async def test_an_order_placed_over_http_completes_and_can_be_read_back(
         stock = await http.get("/inventory/SKU-42")
         assert stock.status_code == 200
         assert (stock.json()["on_hand"], stock.json()["reserved"]) == (98, 0)  # sold, not held
+        product = await http.get("/products/SKU-42", headers=token)
+        assert (product.json()["on_hand"], product.json()["available"]) == (98, 98)
 
 
 async def test_rejections_and_bad_input_get_clear_answers(

@@ -5,14 +5,12 @@ unknown orders) is the server's and the API's doing alone. The last ones run the
 """
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -21,9 +19,9 @@ from api.sagas import FINGERPRINT
 from api.schemas import OrderCreate
 from ordersaga.contracts.orders import OrderStatus
 from ordersaga.contracts.queries import StockLevel
-from ordersaga.contracts.saga import SagaTimeouts
 from ordersaga.settings import ApiSettings
 from ordersaga.temporal import CUSTOMER_ID, ORDER_STATUS, workflow_id
+from tests.support.http_api import real_api, serving
 from tests.support.manual_payment import manual_payment
 from tests.support.system import SagaSystem
 from tests.support.waiting import eventually
@@ -42,15 +40,6 @@ class NoStock:
 
     def ready(self) -> bool:
         return True
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in this event loop, its lifespan run, an HTTP client on it."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-            yield http
 
 
 @pytest.fixture
@@ -152,22 +141,6 @@ async def test_a_cancel_no_worker_takes_up_answers_503_within_the_bound(
         answer = await workerless.post(f"/orders/{order_id}/cancel")
     assert answer.status_code == 503 and "did not answer in time" in answer.json()["detail"]
     await temporal_dev.client.get_workflow_handle(workflow_id(order_id)).terminate("test")
-
-
-@contextlib.asynccontextmanager
-async def real_api(system: SagaSystem, max_wait: float) -> AsyncIterator[httpx.AsyncClient]:
-    """The app as a process runs it: it connects Temporal and RabbitMQ itself."""
-    settings = ApiSettings(
-        temporal_address=system.client.service_client.config.target_host,
-        task_queue=system.task_queue,
-        rabbitmq_url=system.urls["rabbitmq"],
-        bus_prefix=system.topology.prefix,
-        max_wait_seconds=max_wait,
-        projector_db_url=system.urls["projector"],
-        saga_timeouts=SagaTimeouts(step_seconds=30, attempt_seconds=1, compensation_seconds=60),
-    )
-    async with serving(create_app(settings)) as http:
-        yield http
 
 
 async def status_of(http: httpx.AsyncClient, order_id: str) -> str:

@@ -6,9 +6,16 @@ import pytest
 from ordersaga.contracts.views import OrderFilter
 from ordersaga.projector.reconcile import reconcile
 from ordersaga.projector.wiring import saga_ended_in
+from tests.support.http_api import real_api
 from tests.support.read_model import ProjectorHarness
 from tests.support.system import SagaSystem
+from tests.support.waiting import eventually
 
+ORDER = {
+    "customer_id": "alice",
+    "items": [{"sku": "SKU-42", "quantity": 1}],
+    "payment_method": "card-4242",
+}
 MIXED = [
     {"customer": "alice", "items": {"SKU-42": 2}},  # completes
     {"customer": "bob", "items": {"SKU-7": 1, "SKU-42": 1}},  # completes
@@ -57,3 +64,44 @@ async def test_after_mixed_orders_the_views_equal_what_the_services_say(
     )
     found = await read.orders(OrderFilter(customer_id="alice", status="COMPLETED"))
     assert [o.order_id for o in found.orders] == [placed[0].order_id]
+
+
+async def test_a_read_with_its_writes_token_never_sees_an_older_state(
+    system: SagaSystem, projector: ProjectorHarness
+) -> None:
+    async with real_api(system, max_wait=20) as http:
+        for n in range(4):
+            placed = await http.post("/orders?wait=true", json=ORDER)
+            token = placed.headers["X-Consistency-Token"]
+            assert placed.json()["consistency_token"] == token
+            order_id = placed.json()["order_id"]
+            read = await http.get(f"/orders/{order_id}", headers={"X-Consistency-Token": token})
+            assert read.status_code == 200
+            assert (
+                read.json()["status"] == "COMPLETED"
+                and read.json()["as_of"]["source"] == "read-model"
+            )
+            product = await http.get("/products/SKU-42", params={"consistent_with": token})
+            assert product.json()["on_hand"] == 100 - (n + 1)
+
+
+async def test_a_token_the_view_cannot_reach_in_time_answers_503_with_retry_after(
+    system: SagaSystem, projector: ProjectorHarness
+) -> None:
+    await projector.caught_up()
+    await projector.stop()
+    async with real_api(system, max_wait=20, read_wait_seconds=0.5) as http:
+        placed = await http.post("/orders?wait=true", json=ORDER)
+        order_id = placed.json()["order_id"]
+        token = placed.headers["X-Consistency-Token"]
+        read = await http.get(f"/orders/{order_id}", headers={"X-Consistency-Token": token})
+        assert read.status_code == 503 and read.headers["Retry-After"] == "1"
+        untokened = await http.get(f"/orders/{order_id}")  # the view lacks it: the saga answers
+        assert untokened.status_code == 200 and untokened.json()["as_of"]["source"] == "saga"
+        await projector.start()  # once it has the lease and caught up, the retried read answers
+
+        async def answered() -> bool:
+            read = await http.get(f"/orders/{order_id}", headers={"X-Consistency-Token": token})
+            return read.status_code == 200 and read.json()["status"] == "COMPLETED"
+
+        await eventually(answered)

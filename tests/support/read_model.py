@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordersaga.database.engine import Sessions, create_reader, session_factory
+from ordersaga.database.engine import Sessions, create_engine, create_reader, session_factory
 from ordersaga.database.messaging_tables import messaging_tables
 from ordersaga.projector import catalog, store
 from ordersaga.projector.feeds import Feeds
@@ -28,6 +28,7 @@ class ProjectorHarness:
         self.system = system
         self._running: tuple[asyncio.Task[None], asyncio.Event] | None = None
         self._engine: AsyncEngine | None = None
+        self._writer: AsyncEngine | None = None
 
     def settings(self, **changes: Any) -> ProjectorSettings:
         values: dict[str, Any] = {
@@ -52,14 +53,22 @@ class ProjectorHarness:
 
     async def close(self) -> None:
         await self.stop()
-        if self._engine is not None:
-            await self._engine.dispose()
+        for engine in (self._engine, self._writer):
+            if engine is not None:
+                await engine.dispose()
 
     @property
     def sessions(self) -> Sessions:
         if self._engine is None:
             self._engine = create_reader(self.system.urls["projector"])
         return session_factory(self._engine)
+
+    @property
+    def writer(self) -> Sessions:
+        """Sessions for a test that changes the read model by hand (the CLI's way)."""
+        if self._writer is None:
+            self._writer = create_engine(self.system.urls["projector"])
+        return session_factory(self._writer)
 
     def read_model(self) -> ReadModel:
         return ReadModel(self.sessions)

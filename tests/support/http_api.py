@@ -1,0 +1,42 @@
+"""The HTTP API in the test's event loop: on fakes, or as a process runs it on a SagaSystem."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from api.main import create_app
+from ordersaga.contracts.saga import SagaTimeouts
+from ordersaga.settings import ApiSettings
+from tests.support.system import SagaSystem
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in this event loop, its lifespan run, an HTTP client on it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            yield http
+
+
+@contextlib.asynccontextmanager
+async def real_api(
+    system: SagaSystem, max_wait: float, **changes: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as a process runs it: it connects Temporal and RabbitMQ itself, and reads the
+    system's read model."""
+    settings = ApiSettings(
+        temporal_address=system.client.service_client.config.target_host,
+        task_queue=system.task_queue,
+        rabbitmq_url=system.urls["rabbitmq"],
+        bus_prefix=system.topology.prefix,
+        max_wait_seconds=max_wait,
+        projector_db_url=system.urls["projector"],
+        saga_timeouts=SagaTimeouts(step_seconds=30, attempt_seconds=1, compensation_seconds=60),
+        **changes,
+    )
+    async with serving(create_app(settings)) as http:
+        yield http
