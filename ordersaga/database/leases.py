@@ -26,3 +26,13 @@ async def hold(
             .values(holder=holder, expires_at=until)
         )
     return until if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+async def release(sessions: Sessions, leases: Table, name: str, holder: str) -> None:
+    """Give the lease up at once (a clean stop), so a standby need not wait for it to expire."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(leases)
+            .where(leases.c.name == name, leases.c.holder == holder)
+            .values(expires_at=0)
+        )

@@ -5,8 +5,8 @@
 - Events from RabbitMQ are prompts (`Projection.advance` with the event as a hint): a message
   that fails or never comes only delays the view, because the feeds are the truth.
 - A ticker checks each source's head on an interval, and when the bus goes quiet after a burst
-  (a lost *last* event shows no gap), fills new builds, switches to a build once it has caught
-  up, drops dropped ones, and beats the watchdog: a source behind its head whose position has
+  (a lost *last* event shows no gap), keeps the builds in step with the catalog (builds.py),
+  and beats the watchdog: a source behind its head whose position has
   not moved for `stuck_seconds` is reported as stuck (a quiet system is not).
 """
 
@@ -20,16 +20,15 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
-from aio_pika.exceptions import DeliveryError
 from pydantic import ValidationError
 
 from ordersaga.contracts.events import EventEnvelope
 from ordersaga.database.engine import Sessions, create_engine, session_factory
-from ordersaga.database.leases import hold
-from ordersaga.projector import catalog, store
+from ordersaga.database.leases import hold, release
+from ordersaga.projector import catalog
+from ordersaga.projector.builds import Builds
 from ordersaga.projector.feeds import Feeds
-from ordersaga.projector.projection import Projection
-from ordersaga.projector.views import SHAPE, SOURCES, leases, views
+from ordersaga.projector.views import SOURCES, leases
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
@@ -75,6 +74,7 @@ async def run(settings: ProjectorSettings, stop: asyncio.Event) -> None:
                 await Active(sessions, feeds, topology, settings, holder).run(connection, stop)
         finally:
             await requests.close()
+            await release(sessions, leases, LEASE, holder)
 
 
 class Active:
@@ -90,15 +90,14 @@ class Active:
     ) -> None:
         self._sessions, self._feeds, self._topology = sessions, feeds, topology
         self._settings, self._holder = settings, holder
-        self.projections: dict[int, Projection] = {}
-        self._builders: dict[int, asyncio.Task[None]] = {}
+        self.builds = Builds(sessions, feeds, settings.batch, self._progressed)
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._last_message = self._last_check = self._lease_at = 0.0
         self._progress_at = time.time()
         self._moved: dict[tuple[int, str], tuple[int, float]] = {}
 
     async def run(self, connection: AbstractRobustConnection, stop: asyncio.Event) -> None:
-        await self._sync_builds()
+        await self.builds.sync()
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=256)
         exchange = await declare_events_exchange(channel, self._topology)
@@ -112,9 +111,10 @@ class Active:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             await queue.cancel(tag)
-            for task in [*tasks, *self._builders.values()]:
+            tasks += self.builds.stop()
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, *self._builders.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await channel.close()
 
     async def _apply_live(self) -> None:
@@ -127,7 +127,7 @@ class Active:
                 log.warning("an event message that does not parse (%s); the feed decides", error)
                 await message.ack()
                 continue
-            for projection in list(self.projections.values()):
+            for projection in list(self.builds.projections.values()):
                 try:
                     await projection.advance(hint.source, hint)
                 except Exception:  # the head check catches up; the feed is the truth
@@ -149,7 +149,7 @@ class Active:
             if quiet or now - self._last_check >= self._settings.head_check_seconds:
                 self._last_check = now
                 await self._guarded(self._check_heads())
-                await self._guarded(self._sync_builds())
+                await self._guarded(self.builds.sync())
                 await self._guarded(self._watchdog())
             await _sleep(stop, TICK_SECONDS)
 
@@ -171,83 +171,18 @@ class Active:
             found[source] = answer
         async with self._sessions() as session, session.begin():
             await catalog.record_heads(session, found)
-        for projection in list(self.projections.values()):
+        for projection in list(self.builds.projections.values()):
             for source, head in found.items():
                 projection.heads[source] = max(projection.heads.get(source, 0), head)
                 if projection.filled(source) and projection.positions[source] < head:
                     await projection.advance(source)
-
-    async def _sync_builds(self) -> None:
-        async with self._sessions() as session, session.begin():
-            known = await catalog.all_builds(session)
-            current = await catalog.serving_build(session)
-            wanted = [b for b in known if b.state != "dropped" and b.shape == SHAPE]
-            if not any(b.serving and b.shape == SHAPE for b in known) and not any(
-                b.state == "building" for b in wanted
-            ):
-                number = await catalog.request_build(session)
-                log.info("no build of shape %d serves; filling build %d", SHAPE, number)
-                known = await catalog.all_builds(session)
-                wanted = [b for b in known if b.state != "dropped" and b.shape == SHAPE]
-        for b in wanted:
-            if b.build not in self.projections:
-                await self._add(b.build)
-        for b in known:
-            if b.state == "dropped" and b.build in self.projections:
-                await self._remove(b.build)
-        for b in wanted:
-            projection = self.projections[b.build]
-            if b.state == "building" and projection.caught_up():
-                await self._ready(b, current)
-
-    async def _add(self, build: int) -> None:
-        projection = Projection(
-            self._sessions, views(build), self._feeds, self._settings.batch, self._progressed
-        )
-        async with self._sessions() as session, session.begin():
-            await store.create_build(await session.connection(), projection.views)
-        await projection.load_positions()
-        self.projections[build] = projection
-        if not all(projection.filled(s) for s in SOURCES):
-            self._builders[build] = asyncio.create_task(self._fill(projection))
-
-    async def _fill(self, projection: Projection) -> None:
-        for source in SOURCES:
-            while not projection.filled(source):
-                try:
-                    await projection.backfill(source)
-                    await projection.advance(source)
-                except (TimeoutError, DeliveryError) as error:
-                    log.warning("build %d: %s does not answer yet (%s); trying again",
-                                projection.build, source, error)  # fmt: skip
-                    await asyncio.sleep(1)
-                except Exception:
-                    log.exception("build %d: backfilling %s failed; trying again",
-                                  projection.build, source)  # fmt: skip
-                    await asyncio.sleep(1)
-
-    async def _remove(self, build: int) -> None:
-        projection = self.projections.pop(build)
-        if (builder := self._builders.pop(build, None)) is not None:
-            builder.cancel()
-        async with self._sessions() as session, session.begin():
-            await store.drop_build(await session.connection(), projection.views)
-        log.info("build %d dropped", build)
-
-    async def _ready(self, b: catalog.Build, current: int | None) -> None:
-        at_least = self.projections[current].positions if current in self.projections else None
-        async with self._sessions() as session, session.begin():
-            await catalog.mark_ready(session, b.build)
-            if b.switch_when_ready:
-                await catalog.switch(session, b.build, at_least)
-        log.info("build %d caught up%s", b.build, "; it serves now" if b.switch_when_ready else "")
 
     async def _progressed(self) -> None:
         self._progress_at = time.time()
 
     async def _watchdog(self) -> None:
         now, stuck = time.monotonic(), []
-        for projection in self.projections.values():
+        for projection in self.builds.projections.values():
             for source, position in projection.positions.items():
                 key = (projection.build, source)
                 last, since = self._moved.get(key, (-1, now))
