@@ -45,6 +45,7 @@ class ServiceSettings(ProcessSettings):
     seed: bool = Field(default=True, description="put demo data in an empty database")
     inventory_db_url: str = sqlite_url("inventory")
     payment_db_url: str = sqlite_url("payment")
+    orders_db_url: str = sqlite_url("orders")
 
     def database_url(self, service: str) -> str:
         url: str = getattr(self, f"{service}_db_url")

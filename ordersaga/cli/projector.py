@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -101,6 +102,38 @@ def reconcile(
         print(f"{len(differences)} difference(s) remain")
         raise typer.Exit(1)
     print("the views agree with the sources" + (" (after repair)" if repair else ""))
+
+
+@app.command("bench")
+def bench_command(
+    events: Annotated[int, typer.Option(help="backlog the catch-up starts from")] = 100_000,
+    rate: Annotated[
+        float, typer.Option(help="orders per second while the live lag is measured")
+    ] = 20.0,
+    live_seconds: Annotated[float, typer.Option(help="how long orders arrive")] = 15.0,
+    lost: Annotated[int, typer.Option(help="events lost to the bus, one at a time")] = 20,
+    postgres_dsn: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL instead of SQLite, e.g. postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="also write the figures here")
+    ] = None,
+) -> None:
+    """The read model's figures on scratch services: catch-up events/s, live lag, lost-event
+    repair time, rebuild switch-over. Needs RabbitMQ; leaves nothing behind."""
+    import logging
+
+    from ordersaga.bench.figures import report
+    from ordersaga.bench.read_model import Options, bench
+
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rabbitmq_url = ProjectorSettings().rabbitmq_url
+    options = Options(events=events, rate=rate, live_seconds=live_seconds, lost=lost,
+                      postgres_dsn=postgres_dsn, rabbitmq_url=rabbitmq_url)  # fmt: skip
+    report(asyncio.run(bench(options)), json_path)
 
 
 def _refusable(work: Callable[..., Awaitable[T]]) -> T:

@@ -17,13 +17,17 @@ Sessions = async_sessionmaker[AsyncSession]
 """What code is handed to open a transaction: `async with sessions() as s, s.begin()`."""
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine whose transactions are safe under concurrent writers on either backend."""
+def create_engine(url: str, durable: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An engine whose transactions are safe under concurrent writers on either backend.
+
+    `durable=False` (SQLite only) lets a commit return before it is synced to disk: an OS crash
+    or power loss may then lose the last transactions, never half of one. Only for a database
+    that can be derived again (the read model: its positions roll back with its views)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return _sqlite_engine(url, **kwargs)
+        return _sqlite_engine(url, durable, **kwargs)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -67,7 +71,7 @@ def create_reader(url: str) -> AsyncEngine:
     return engine
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _sqlite_engine(url: str, durable: bool, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -79,7 +83,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=30000")
         # FULL: a commit is on disk before its reply is sent; NORMAL could lose a transaction
         # whose reply (a capture, a release) already went out, on an OS crash or power loss.
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -4,10 +4,10 @@ their feeds, one source at a time under that source's lock.
 - `backfill(source)`: an empty build takes the source's snapshot at its watermark W, adds the
   timeline of events 1..W from the feed, and loads the snapshot with position W, in one
   transaction. Seed data that never was an event comes with the snapshot.
-- `advance(source, hint)`: a live event that is the next one is applied as it is; any other
-  position ahead (a gap: a lost or reordered delivery) is pulled from the source's feed, never
-  skipped; a duplicate is ignored. Without a hint it catches up to the source's head, in
-  batches, reading the next page while it applies the last.
+- `advance(source, *hints)`: live events that are next are applied as they are (all those at
+  hand in one transaction); any position ahead of them (a gap: a lost or reordered delivery) is
+  pulled from the source's feed, never skipped; duplicates are ignored. Without hints it
+  catches up to the source's head, in batches, reading the next page while it applies the last.
 """
 
 import asyncio
@@ -79,30 +79,32 @@ class Projection:
                 "build %d: %s loaded from its snapshot at %d", self.build, source, snapshot.seq
             )
 
-    async def advance(self, source: str, hint: EventEnvelope | None = None) -> int:
-        """Apply what follows this build's position in `source`; returns the new position."""
+    async def advance(self, source: str, *hints: EventEnvelope) -> int:
+        """Apply what follows this build's position in `source` (the events at hand if they
+        are next, else from the feed); returns the new position."""
         async with self._locks[source]:
             if not self.filled(source):
                 return 0  # backfill has not reached this source yet; it will cover the event
             try:
-                if hint is not None:
-                    return await self._take(source, hint)
+                if hints:
+                    return await self._take(source, sorted(hints, key=lambda e: e.seq))
                 return await self._catch_up(source)
             except store.PositionMoved:
                 await self.load_positions()
                 raise
 
-    async def _take(self, source: str, hint: EventEnvelope) -> int:
-        position = self.positions[source]
-        self.heads[source] = max(self.heads.get(source, 0), hint.seq)
-        if hint.seq <= position:
-            return position  # a duplicate: applied already
-        if hint.seq == position + 1:
-            await self._apply(source, FeedPage(events=[hint], head=hint.seq))
-            return self.positions[source]
-        log.info("build %d: %s gap %d..%d; pulling it from the feed",
-                 self.build, source, position + 1, hint.seq - 1)  # fmt: skip
-        return await self._catch_up(source, until=hint.seq)
+    async def _take(self, source: str, hints: list[EventEnvelope]) -> int:
+        position, last = self.positions[source], hints[-1].seq
+        self.heads[source] = max(self.heads.get(source, 0), last)
+        fresh = [e for e in hints if e.seq > position]  # the rest are duplicates
+        run = [e for n, e in enumerate(fresh) if e.seq == position + 1 + n]
+        if run:
+            position = await self._apply(source, FeedPage(events=run, head=last))
+        if position >= last:
+            return position
+        log.info("build %d: %s gap after %d (up to %d); pulling it from the feed",
+                 self.build, source, position, last)  # fmt: skip
+        return await self._catch_up(source, until=last)
 
     async def _catch_up(self, source: str, until: int | None = None) -> int:
         """Pull pages from the feed (the next one read while the last is applied) until the

@@ -38,11 +38,14 @@ log = logging.getLogger(__name__)
 
 LEASE = "projector"
 TICK_SECONDS = 0.1
+LIVE_BATCH = 500
 
 
 @contextlib.asynccontextmanager
 async def read_model_database(url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(url)
+    # Not synced on every commit: the views and their positions are derived from the sources'
+    # logs, so losing the last commits to a power cut only means applying them again.
+    engine = create_engine(url, durable=False)
     try:
         await catalog.create_catalog(engine)
         yield session_factory(engine)
@@ -118,22 +121,32 @@ class Active:
             await channel.close()
 
     async def _apply_live(self) -> None:
+        """Apply the events at hand: one at a time when they trickle in, every one queued (per
+        source, in one transaction) when they come faster than a transaction."""
         while True:
-            message = await self._inbox.get()
+            messages = [await self._inbox.get()]
+            while not self._inbox.empty() and len(messages) < LIVE_BATCH:
+                messages.append(self._inbox.get_nowait())
             self._last_message = time.monotonic()
-            try:
-                hint = EventEnvelope.model_validate_json(message.body)
-            except ValidationError as error:
-                log.warning("an event message that does not parse (%s); the feed decides", error)
-                await message.ack()
-                continue
-            for projection in list(self.builds.projections.values()):
+            hints: dict[str, list[EventEnvelope]] = {}
+            for message in messages:
                 try:
-                    await projection.advance(hint.source, hint)
-                except Exception:  # the head check catches up; the feed is the truth
-                    log.exception("build %d: applying %s:%d failed",
-                                  projection.build, hint.source, hint.seq)  # fmt: skip
-            await message.ack()
+                    hint = EventEnvelope.model_validate_json(message.body)
+                except ValidationError as error:
+                    log.warning(
+                        "an event message that does not parse (%s); the feed decides", error
+                    )
+                    continue
+                hints.setdefault(hint.source, []).append(hint)
+            for projection in list(self.builds.projections.values()):
+                for source, events in hints.items():
+                    try:
+                        await projection.advance(source, *events)
+                    except Exception:  # the head check catches up; the feed is the truth
+                        log.exception("build %d: applying %s events failed",
+                                      projection.build, source)  # fmt: skip
+            for message in messages:
+                await message.ack()
 
     async def _tick(self, stop: asyncio.Event) -> None:
         """Returns on stop or when the lease is lost."""

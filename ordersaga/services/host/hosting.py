@@ -58,11 +58,14 @@ async def hosting(service: Service, settings: ServiceSettings) -> AsyncIterator[
         connection = await connect(settings.rabbitmq_url, f"{service.name}-service")
         async with connection, contextlib.AsyncExitStack() as stack:
             consumers = [
-                await _consume_commands(connection, service.name, hosted, topology, settings),
                 await consume_queries(
                     connection, service.name, queries, topology, settings.prefetch
                 ),
             ]
+            if service.rules:  # the orders service takes no commands: the saga writes it
+                consumers.append(
+                    await _consume_commands(connection, service.name, hosted, topology, settings)
+                )
             for consumer in consumers:
                 stack.push_async_callback(consumer.stop)
             relaying = asyncio.create_task(relay.run(connection))

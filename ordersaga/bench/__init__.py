@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (`ordersaga projector bench`); never timed tests."""

@@ -1,0 +1,240 @@
+"""`ordersaga projector bench`: the read model's figures on this machine.
+
+Against scratch sources (the three services hosted for real, on databases and a bus prefix of
+their own) and a projector running in this process:
+
+- catch-up: a backlog of N events written to the sources' logs (lost to the bus, so the feeds
+  carry them), then the projector started; events per second until it holds them all;
+- live lag: completed orders written at a rate, each event in its own transaction and relayed
+  over RabbitMQ as the services do; per event, commit to applied in the serving build;
+- lost events: one event at a time committed and never published; commit to applied;
+- rebuild: a new build filled and switched to while readers read; reads that failed.
+"""
+
+import asyncio
+import contextlib
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from ordersaga.bench.figures import spread
+from ordersaga.bench.scratch import (
+    SERVICES,
+    Sources,
+    delete_bus,
+    order_flow,
+    scratch_databases,
+    scratch_sources,
+    write_backlog,
+)
+from ordersaga.contracts.views import OrderFilter
+from ordersaga.database.engine import create_engine, create_reader, session_factory
+from ordersaga.database.event_log import head
+from ordersaga.database.messaging_tables import messaging_tables
+from ordersaga.projector import catalog, store
+from ordersaga.projector.reads import ReadModel
+from ordersaga.projector.running import run
+from ordersaga.projector.views import views
+from ordersaga.settings import ProjectorSettings
+
+POLL_SECONDS = 0.005
+
+
+@dataclass(frozen=True)
+class Options:
+    events: int = 100_000
+    rate: float = 20.0
+    live_seconds: float = 15.0
+    lost: int = 20
+    readers: int = 4
+    postgres_dsn: str | None = None
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    head_check_seconds: float = 1.0
+
+
+async def bench(options: Options) -> dict[str, Any]:
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    figures: dict[str, Any] = {}
+    try:
+        async with (
+            scratch_databases(options.postgres_dsn) as urls,
+            scratch_sources(urls, options.rabbitmq_url, prefix) as sources,
+            Projector(options, urls["projector"], prefix) as projector,
+        ):
+            await projector.caught_up(sources)
+            figures["catch_up"] = await catch_up(options, sources, projector)
+            figures["live_lag"] = await live_lag(options, sources, projector)
+            figures["lost_event"] = await lost_events(options, sources, projector)
+            figures["rebuild"] = await rebuild(options, sources, projector)
+    finally:
+        await delete_bus(options.rabbitmq_url, prefix)
+    backend = "postgresql" if options.postgres_dsn else "sqlite"
+    figures["setup"] = {"backend": backend, "head_check_seconds": options.head_check_seconds}
+    return figures
+
+
+class Projector:
+    """The projector in this process, started and stopped by the phases."""
+
+    def __init__(self, options: Options, url: str, prefix: str) -> None:
+        self.settings = ProjectorSettings(
+            projector_db_url=url, rabbitmq_url=options.rabbitmq_url, bus_prefix=prefix,
+            head_check_seconds=options.head_check_seconds,
+        )  # fmt: skip
+        self.reader = create_reader(url)
+        self.writer = create_engine(url)
+        self._running: tuple[asyncio.Task[None], asyncio.Event] | None = None
+
+    async def __aenter__(self) -> "Projector":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+        await self.reader.dispose()
+        await self.writer.dispose()
+
+    async def start(self) -> None:
+        stop = asyncio.Event()
+        self._running = (asyncio.create_task(run(self.settings, stop)), stop)
+
+    async def stop(self) -> None:
+        if self._running is not None:
+            task, stop = self._running
+            stop.set()
+            await task
+            self._running = None
+
+    async def positions(self, build: int | None = None) -> dict[str, int]:
+        try:
+            async with session_factory(self.reader)() as session:
+                number = build or await catalog.serving_build(session)
+                return {} if number is None else await store.positions(session, views(number))
+        except DBAPIError:  # the projector has not created its tables yet
+            return {}
+
+    async def caught_up(self, sources: Sources, build: int | None = None) -> None:
+        heads = await source_heads(sources)
+        while True:
+            positions = await self.positions(build)
+            if all(positions.get(s, -1) >= n for s, n in heads.items()):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def source_heads(sources: Sources) -> dict[str, int]:
+    found = {}
+    for name, hosted in sources.hosted.items():
+        async with hosted.sessions() as session:
+            found[name] = await head(session, messaging_tables(SERVICES[name].tables))
+    return found
+
+
+async def catch_up(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:
+    await projector.stop()
+    written = await write_backlog(sources, options.events)
+    started = time.monotonic()
+    await projector.start()
+    await projector.caught_up(sources)
+    seconds = time.monotonic() - started
+    return {"events": written, "seconds": round(seconds, 2),
+            "events_per_second": round(written / seconds)}  # fmt: skip
+
+
+async def live_lag(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:
+    """Orders at `rate` per second for `live_seconds`; every event's commit-to-applied time."""
+    committed: list[tuple[str, int, float]] = []
+
+    async def one_order(n: int) -> None:
+        for source, event in order_flow(f"live-{uuid.uuid4().hex[:8]}-{n}"):
+            seq = await sources.append(source, [event])
+            committed.append((source, seq, time.monotonic()))
+
+    orders, tasks, started = int(options.rate * options.live_seconds), [], time.monotonic()
+    async with _watching(projector) as applied_at:
+        for n in range(orders):
+            await asyncio.sleep(max(0.0, started + n / options.rate - time.monotonic()))
+            tasks.append(asyncio.create_task(one_order(n)))
+        await asyncio.gather(*tasks)
+        await projector.caught_up(sources)
+    lags = [applied_at[(s, seq)] - at for s, seq, at in committed]
+    return {"orders": orders, "events": len(committed),
+            "orders_per_second": options.rate, **spread(lags)}  # fmt: skip
+
+
+async def lost_events(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:
+    """One event at a time, never published: found by a head check, not a gap."""
+    delays: list[float] = []
+    for n in range(options.lost):
+        source, event = random.choice(order_flow(f"lost-{uuid.uuid4().hex[:8]}-{n}")[:3])
+        seq = await sources.append(source, [event], lost=True)
+        at = time.monotonic()
+        while (await projector.positions()).get(source, 0) < seq:
+            await asyncio.sleep(POLL_SECONDS)
+        delays.append(time.monotonic() - at)
+        await asyncio.sleep(random.uniform(0.05, 0.3))
+    return spread(delays)
+
+
+async def rebuild(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:
+    read_model, failures, reads = ReadModel(session_factory(projector.reader)), [], [0]
+    done = asyncio.Event()
+
+    async def reader() -> None:
+        while not done.is_set():
+            try:
+                await read_model.products()
+                await read_model.orders(OrderFilter(limit=20))
+                reads[0] += 1
+            except Exception as error:  # noqa: BLE001 - a failed read is the figure
+                failures.append(repr(error))
+
+    readers = [asyncio.create_task(reader()) for _ in range(options.readers)]
+    started = time.monotonic()
+    async with session_factory(projector.writer)() as session, session.begin():
+        build = await catalog.request_build(session)
+    while (await _serving(projector)) != build:
+        await asyncio.sleep(0.05)
+    switched = time.monotonic() - started
+    await projector.caught_up(sources, build)
+    await asyncio.sleep(1.0)  # reads go on after the switch
+    done.set()
+    await asyncio.gather(*readers)
+    first = failures[0] if failures else None
+    return {"build": build, "seconds_to_switch": round(switched, 2), "reads": reads[0],
+            "failed_reads": len(failures), "first_failure": first}  # fmt: skip
+
+
+async def _serving(projector: Projector) -> int | None:
+    async with session_factory(projector.reader)() as session:
+        return await catalog.serving_build(session)
+
+
+@contextlib.asynccontextmanager
+async def _watching(projector: Projector) -> AsyncIterator[dict[tuple[str, int], float]]:
+    """When each position of each source was first seen applied in the serving build."""
+    applied_at: dict[tuple[str, int], float] = {}
+    last = dict(await projector.positions())
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        while not stop.is_set():
+            now, positions = time.monotonic(), await projector.positions()
+            for source, seq in positions.items():
+                for n in range(last.get(source, 0) + 1, seq + 1):
+                    applied_at[(source, n)] = now
+                last[source] = max(seq, last.get(source, 0))
+            await asyncio.sleep(POLL_SECONDS)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield applied_at
+    finally:
+        await asyncio.sleep(0.05)
+        stop.set()
+        await watcher
