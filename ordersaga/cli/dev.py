@@ -115,4 +115,7 @@ def _print_urls(settings: DevSettings, api: str) -> None:
     curl -s -X POST '{api}/orders?wait=true' -H 'Content-Type: application/json' \\
          -H 'Idempotency-Key: demo-1' -d '{EXAMPLE_ORDER}'
     ordersaga order place --customer alice --item SKU-42:2 --wait --api {api}
+  read the query side:
+    curl -s '{api}/orders?customer_id=alice'
+    ordersaga projector status
   Ctrl-C stops everything.""")

@@ -36,9 +36,13 @@ def place(
 
 
 @app.command()
-def show(order_id: str, api: ApiUrl = DEFAULT_API) -> None:
-    """Show an order and its saga's step log."""
-    _call(api, "GET", f"/orders/{order_id}")
+def show(
+    order_id: str,
+    saga: Annotated[bool, typer.Option(help="the live saga and its step log instead")] = False,
+    api: ApiUrl = DEFAULT_API,
+) -> None:
+    """Show an order as the read model holds it (with its timeline), or its saga."""
+    _call(api, "GET", f"/orders/{order_id}/saga" if saga else f"/orders/{order_id}")
 
 
 @app.command()
