@@ -43,6 +43,11 @@ class Projection:
     def build(self) -> int:
         return self.views.build
 
+    @property
+    def locks(self) -> list[asyncio.Lock]:
+        """One per source; held while that source's events are read and written."""
+        return list(self._locks.values())
+
     async def load_positions(self) -> None:
         async with self._sessions() as session, session.begin():
             self.positions = await store.positions(session, self.views)

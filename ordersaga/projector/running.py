@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 LEASE = "projector"
 TICK_SECONDS = 0.1
 LIVE_BATCH = 500
+STOP_SECONDS = 10.0
 
 
 @contextlib.asynccontextmanager
@@ -114,11 +115,25 @@ class Active:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             await queue.cancel(tag)
-            tasks += self.builds.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            async with self._between_transactions():
+                tasks += self.builds.stop()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
             await channel.close()
+
+    @contextlib.asynccontextmanager
+    async def _between_transactions(self) -> AsyncIterator[None]:
+        """Hold every source lock of every build, so no task is cancelled mid-transaction (on
+        SQLite that would leave the write lock to the garbage collector); give up waiting after
+        STOP_SECONDS."""
+        async with contextlib.AsyncExitStack() as held:
+            locks = [lock for p in self.builds.projections.values() for lock in p.locks]
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_SECONDS):
+                    for lock in locks:
+                        await held.enter_async_context(lock)
+            yield
 
     async def _apply_live(self) -> None:
         """Apply the events at hand: one at a time when they trickle in, every one queued (per
