@@ -29,7 +29,12 @@ async def _caught_up(
     try:
         token = Token.parse(text)
     except BadToken as error:
-        raise BadRequest(f"consistency token: {error}") from None
+        where, field = (
+            ("header", "x-consistency-token")
+            if x_consistency_token
+            else ("query", "consistent_with")
+        )
+        raise BadRequest(where, field, f"not a consistency token: {error}") from None
     read_model: ReadModel = request.app.state.read_model
     settings: ApiSettings = request.app.state.settings
     if not await read_model.wait_for(token, settings.read_wait_seconds):

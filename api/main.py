@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
+from api.limits import BodyLimit
 from api.positions import NoPositions, PositionsGateway, SourceHeads
 from api.routes import health, inventory, order_views, orders, products
 from api.sagas import OrderGateway, TemporalOrders
@@ -56,6 +57,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit)
     errors.install(app)
     for router in (
         orders.router,

@@ -24,6 +24,19 @@ def _as_inventory_sees_them(items: list[OrderLine]) -> list[OrderLine]:
     return items
 
 
+PRINTABLE = r"^[^\x00-\x1F\x7F-\x9F]*$"
+"""No control characters (a NUL cannot even be stored in PostgreSQL text)."""
+
+
+PaymentToken = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$",
+        examples=["card-4242"],
+        description="a payment token from the payment provider (never a card number)",
+    ),
+]
+
 OrderLines = Annotated[
     list[OrderLine], Field(min_length=1, max_length=50), AfterValidator(_as_inventory_sees_them)
 ]
@@ -34,7 +47,7 @@ class OrderCreate(BaseModel):
 
     customer_id: CustomerId = Field(examples=["alice"])
     items: OrderLines
-    payment_method: str = Field(min_length=1, max_length=64, examples=["card-4242"])
+    payment_method: PaymentToken
 
     def fingerprint(self) -> str:
         """Tells a retried request from a different one under the same Idempotency-Key: the
@@ -55,7 +68,13 @@ class OrderPublic(SagaState):
 
 
 class OrderCancel(BaseModel):
-    reason: str = Field(default="cancelled by customer", min_length=1, max_length=500)
+    reason: str = Field(
+        default="cancelled by customer",
+        min_length=1,
+        max_length=500,
+        pattern=PRINTABLE,
+        description="any language; no control characters",
+    )
 
 
 class Problem(BaseModel):

@@ -19,14 +19,16 @@ from ordersaga.projector.reads import BadCursor, NotServing
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem},
-    422: {"model": Problem},
-    503: {"model": Problem},
-}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 503: {"model": Problem}}
 
 
-@router.get("/{order_id}", summary="Read an order", response_model=OrderView, responses=READ_ERRORS)
+@router.get(
+    "/{order_id}",
+    summary="Read an order",
+    operation_id="readOrder",
+    response_model=OrderView,
+    responses=READ_ERRORS,
+)
 async def read_order(
     order_id: OrderId, read_model: ReadModelDep, orders: OrdersDep, _: CaughtUp
 ) -> OrderView:
@@ -41,7 +43,13 @@ async def read_order(
     return _from_saga(await orders.state(order_id))  # 404 only if no saga has it either
 
 
-@router.get("", summary="List and search orders", response_model=OrderPage, responses=READ_ERRORS)
+@router.get(
+    "",
+    summary="List and search orders",
+    operation_id="listOrders",
+    response_model=OrderPage,
+    responses=READ_ERRORS,
+)
 async def list_orders(
     read_model: ReadModelDep,
     _: CaughtUp,
@@ -62,7 +70,7 @@ async def list_orders(
     try:
         return await read_model.orders(found)
     except BadCursor as error:
-        raise BadRequest(str(error)) from None
+        raise BadRequest("query", "cursor", str(error)) from None
 
 
 def _from_saga(state: SagaState) -> OrderView:

@@ -29,11 +29,14 @@ OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
 Wait = Annotated[bool, Query(description="answer with the outcome when it comes in time")]
 Timeout = Annotated[float | None, Query(gt=0, description="seconds to wait at most")]
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 503: {"model": Problem}}
+UNREADABLE: dict[str, Any] = {"model": Problem, "description": "the body is not JSON text"}
 REFUSED: dict[int | str, dict[str, Any]] = {
     202: {"model": OrderPublic, "description": "accepted; still settling"},
+    400: UNREADABLE,
     404: {"model": Problem},
     409: {"model": Problem},
+    413: {"model": Problem},
     503: {"model": Problem},
 }
 
@@ -44,12 +47,27 @@ def order_id_for(customer_id: str, idempotency_key: str | None) -> str:
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{customer_id}:{idempotency_key}").hex
 
 
+LINKS = {
+    name: {"operationId": name, "parameters": {"order_id": "$response.body#/order_id"}}
+    for name in ("readOrder", "readSaga", "cancelOrder")
+}
+"""What a client (and schemathesis' stateful run) can do next with the order it placed."""
+
+
 @router.post(
     "",
     summary="Place an order",
+    operation_id="placeOrder",
     status_code=202,
     response_model=OrderPublic,
-    responses={200: {"model": OrderPublic, "description": "the outcome"}, 409: {"model": Problem}},
+    responses={
+        200: {"model": OrderPublic, "description": "the outcome", "links": LINKS},
+        202: {"description": "accepted; the saga runs", "links": LINKS},
+        400: UNREADABLE,
+        409: {"model": Problem},
+        413: {"model": Problem},
+        503: {"model": Problem},
+    },
 )
 async def create_order(
     order: OrderCreate,
@@ -79,6 +97,7 @@ async def create_order(
 @router.get(
     "/{order_id}/saga",
     summary="Read an order's saga",
+    operation_id="readSaga",
     response_model=OrderPublic,
     responses=NOT_FOUND,
 )
@@ -88,7 +107,11 @@ async def read_saga(order_id: OrderId, orders: OrdersDep) -> OrderPublic:
 
 
 @router.post(
-    "/{order_id}/cancel", summary="Cancel an order", response_model=OrderPublic, responses=REFUSED
+    "/{order_id}/cancel",
+    summary="Cancel an order",
+    operation_id="cancelOrder",
+    response_model=OrderPublic,
+    responses=REFUSED,
 )
 async def cancel_order(
     order_id: OrderId,
@@ -107,6 +130,7 @@ async def cancel_order(
 @router.post(
     "/{order_id}/retry-compensation",
     summary="Retry a stuck compensation",
+    operation_id="retryCompensation",
     response_model=OrderPublic,
     responses=REFUSED,
 )

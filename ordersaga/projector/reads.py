@@ -180,7 +180,7 @@ def _uncursor(cursor: str) -> tuple[datetime, str]:
         at, _, order_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return utc(datetime.fromisoformat(at)), order_id
     except (ValueError, UnicodeDecodeError) as error:
-        raise BadCursor("cursor: not a cursor this API handed out") from error
+        raise BadCursor("not a cursor this API handed out") from error
 
 
 def _summary(row: Any) -> dict[str, Any]:

@@ -50,7 +50,9 @@ def test_a_malformed_consistency_token_is_refused_with_the_reason(
     http: TestClient, token: str
 ) -> None:
     answer = http.get("/products", params={"consistent_with": token})
-    assert answer.status_code == 422 and "consistency token" in answer.json()["detail"]
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["query", "consistent_with"] and "consistency token" in problem["msg"]
 
 
 def test_an_unknown_order_answers_404(http: TestClient) -> None:
