@@ -6,6 +6,8 @@ execution still open with that history: `NondeterminismError`. Replay before dep
 
 `make_replayer()` is the one Replayer everything uses (tests, `ordersaga replay`, the history
 recorder): the worker's workflows and data converter, and no interceptors, as the worker has none.
+Given settings with payload keys it also reads encrypted histories (docs/payload-encryption.md);
+plain histories replay either way.
 """
 
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -49,11 +51,15 @@ class ReplayReport:
         return "\n".join(lines)
 
 
-def make_replayer(workflows: Sequence[type] | None = None) -> Replayer:
-    """The worker's workflows (or `workflows`), with the worker's data converter."""
+def make_replayer(
+    workflows: Sequence[type] | None = None, settings: TemporalSettings | None = None
+) -> Replayer:
+    """The worker's workflows (or `workflows`), with the worker's data converter: the one of
+    `settings` (their payload keys), or the plain one, which reads unencrypted histories only."""
+    converter = temporal.DATA_CONVERTER if settings is None else temporal.data_converter(settings)
     return Replayer(
         workflows=list(workflows) if workflows is not None else list(worker.WORKFLOWS),
-        data_converter=temporal.DATA_CONVERTER,
+        data_converter=converter,
     )
 
 
@@ -91,11 +97,15 @@ async def replay_file(path: Path, replayer: Replayer | None = None) -> ReplayRep
     return await replay_histories((load_history(file) for file in files), replayer)
 
 
-async def replay_files(paths: Sequence[Path]) -> ReplayReport:
-    """Replay JSON histories and folders of them, as one report."""
+async def replay_files(
+    paths: Sequence[Path], settings: TemporalSettings | None = None
+) -> ReplayReport:
+    """Replay JSON histories and folders of them, as one report (encrypted ones too when the
+    settings hold their keys)."""
     total = ReplayReport()
+    replayer = make_replayer(settings=settings)
     for path in paths:
-        report = await replay_file(path)
+        report = await replay_file(path, replayer)
         total.replayed += report.replayed
         total.failures.extend(report.failures)
     return total
@@ -114,8 +124,10 @@ async def replay_recent(
 
 
 async def replay_recent_of(settings: TemporalSettings, query: str, limit: int) -> ReplayReport:
-    """`replay_recent` on the cluster the settings name (ORDERSAGA_TEMPORAL_ADDRESS...)."""
-    return await replay_recent(await temporal.connect(settings), query, limit)
+    """`replay_recent` on the cluster the settings name (ORDERSAGA_TEMPORAL_ADDRESS...), with
+    their payload keys."""
+    client = await temporal.connect(settings)
+    return await replay_recent(client, query, limit, make_replayer(settings=settings))
 
 
 async def _aiter(

@@ -1,9 +1,11 @@
 """One pydantic-settings class per process, read from ORDERSAGA_* environment variables."""
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordersaga.contracts.saga import SagaTimeouts
@@ -32,10 +34,73 @@ class ProcessSettings(BaseSettings):
         return self
 
 
+PAYLOAD_KEY_BYTES = 32
+"""AES-256: every payload key is 32 random bytes (docs/payload-encryption.md)."""
+
+
 class TemporalSettings(ProcessSettings):
+    """A Temporal client: where the cluster is, and the keys of its encrypted payloads."""
+
+    # A settings error must not echo its input: the payload keys are secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="ORDERSAGA_", extra="ignore", hide_input_in_errors=True
+    )
+
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "order-saga"
+    payload_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="key id -> base64 of 32 random bytes (JSON in ORDERSAGA_PAYLOAD_KEYS); "
+        "every key that ever encrypted payloads stays here so their histories stay readable",
+    )
+    payload_key_id: str | None = Field(
+        default=None,
+        description="the key new payloads are encrypted with; unset: payloads are not encrypted",
+    )
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_are_aes_256(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for key_id, key in keys.items():
+            _decode_payload_key(key_id, key)
+        return keys
+
+    @model_validator(mode="after")
+    def _current_payload_key_is_known(self) -> "TemporalSettings":
+        if self.payload_key_id is not None and self.payload_key_id not in self.payload_keys:
+            known = ", ".join(sorted(self.payload_keys)) or "none"
+            raise ValueError(
+                f"ORDERSAGA_PAYLOAD_KEY_ID is {self.payload_key_id!r}, which is not a key of "
+                f"ORDERSAGA_PAYLOAD_KEYS (key ids: {known})"
+            )
+        return self
+
+    @property
+    def encrypts_payloads(self) -> bool:
+        return self.payload_key_id is not None
+
+    def payload_key_bytes(self) -> dict[str, bytes]:
+        """The payload keys, decoded (validated already)."""
+        return {
+            key_id: _decode_payload_key(key_id, key) for key_id, key in self.payload_keys.items()
+        }
+
+
+def _decode_payload_key(key_id: str, key: SecretStr) -> bytes:
+    """A key's bytes; the errors name the key's id, never the key."""
+    if not key_id.strip():
+        raise ValueError("ORDERSAGA_PAYLOAD_KEYS has an empty key id")
+    try:
+        raw = base64.b64decode(key.get_secret_value(), validate=True)
+    except binascii.Error:
+        raise ValueError(f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is not base64") from None
+    if len(raw) != PAYLOAD_KEY_BYTES:
+        raise ValueError(
+            f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is {len(raw)} bytes; an AES-256 key is "
+            f"{PAYLOAD_KEY_BYTES} (base64 of os.urandom(32))"
+        )
+    return raw
 
 
 class ServiceSettings(ProcessSettings):
@@ -50,6 +115,17 @@ class ServiceSettings(ProcessSettings):
     def database_url(self, service: str) -> str:
         url: str = getattr(self, f"{service}_db_url")
         return url
+
+
+class CodecServerSettings(TemporalSettings):
+    """`ordersaga codec-server`: /encode and /decode for the Temporal Web UI and CLI."""
+
+    codec_host: str = Field(default="127.0.0.1", description="it decrypts: keep it private")
+    codec_port: int = 8234
+    codec_ui_origins: list[str] = Field(
+        default=["http://127.0.0.1:8233", "http://localhost:8233"],
+        description="Temporal Web UI origins the browser may call it from (CORS)",
+    )
 
 
 class ProjectorSettings(TemporalSettings):

@@ -1,10 +1,11 @@
 """Temporal as every process meets it: an order's workflow id, the saga's search attributes,
-the data converter, and connecting a client.
+the data converter (payloads encrypted when the settings say so), and connecting a client.
 
 Workflow code imports the search attribute keys from here (through the sandbox's passthrough);
 everything else runs outside the sandbox.
 """
 
+import dataclasses
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -15,11 +16,15 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
+from ordersaga.codec import EncryptionCodec
 from ordersaga.settings import TemporalSettings
 
 DATA_CONVERTER = pydantic_data_converter
-"""Every client, worker and replayer converts payloads this way (the contracts are pydantic)."""
+"""Every client, worker and replayer converts payloads this way (the contracts are pydantic);
+`data_converter(settings)` adds the encryption the settings configure. This plain one is for
+code without settings: it reads unencrypted payloads only (the committed replay histories)."""
 
 CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
 ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
@@ -39,11 +44,27 @@ def workflow_id(order_id: str) -> str:
     return f"order-{order_id}"
 
 
+def payload_codec(settings: TemporalSettings) -> EncryptionCodec | None:
+    """The settings' payload codec; None when no payload keys are configured."""
+    if not settings.payload_keys:
+        return None
+    return EncryptionCodec(settings.payload_key_bytes(), settings.payload_key_id)
+
+
+def data_converter(settings: TemporalSettings) -> DataConverter:
+    """DATA_CONVERTER, with the settings' payload codec when they configure keys: it encrypts
+    with ORDERSAGA_PAYLOAD_KEY_ID when that is set, and reads encrypted and plain payloads."""
+    codec = payload_codec(settings)
+    if codec is None:
+        return DATA_CONVERTER
+    return dataclasses.replace(DATA_CONVERTER, payload_codec=codec)
+
+
 async def connect(settings: TemporalSettings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings),
     )
 
 

@@ -16,8 +16,9 @@ app = typer.Typer(help="Replay OrderSaga histories against this build.", no_args
 
 @app.command()
 def file(paths: Annotated[list[Path], typer.Argument(help="JSON histories or folders")]) -> None:
-    """Replay exported histories (ours, `temporal workflow show -o json`, UI downloads)."""
-    _report(asyncio.run(replay_files(paths)))
+    """Replay exported histories (ours, `temporal workflow show -o json`, UI downloads);
+    encrypted ones with the keys of ORDERSAGA_PAYLOAD_KEYS."""
+    _report(asyncio.run(replay_files(paths, TemporalSettings())))
 
 
 @app.command()
