@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ordersaga.cli import orders, projector, repair, replay
+from ordersaga.cli import audit, dead_letters, orders, projector, repair, replay
 
 if TYPE_CHECKING:
     from ordersaga.services.host.service import Service
@@ -14,6 +14,8 @@ app.add_typer(orders.app, name="order")
 app.add_typer(replay.app, name="replay")
 app.add_typer(repair.app, name="repair")
 app.add_typer(projector.app, name="projector")
+app.add_typer(dead_letters.app, name="dead-letters")
+app.command()(audit.audit)
 
 
 @app.command()
@@ -35,6 +37,14 @@ def worker() -> None:
     import worker as worker_process
 
     worker_process.main()
+
+
+@app.command("codec-server")
+def codec_server() -> None:
+    """Serve /encode and /decode of encrypted payloads to the Temporal UI and CLI (:8234)."""
+    from ordersaga.codec_server import main as serve
+
+    serve()
 
 
 @app.command()
