@@ -20,13 +20,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from aio_pika.exceptions import DeliveryError
 from temporalio.client import Client, WorkflowExecutionStatus
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from ordersaga.contracts.snapshots import InventoryState, OrdersState, PaymentState
+from ordersaga.contracts.snapshots import InventoryState, OrdersState, PaymentState, SnapshotPage
 from ordersaga.projector.feeds import Feeds
 from ordersaga.temporal import ORDER_STATUS
 
 FINAL_CLOSED = ("REJECTED", "CANCELLED")
+SOURCE_WAIT_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -166,18 +169,30 @@ class Audit:
             if s.order_id not in known and settled:
                 self._flag("saga-without-order", s.order_id, f"saga {s.status}, no order row")
 
+    async def _snapshot(self, source: str) -> SnapshotPage:
+        """A service that is starting (its query queue not declared yet) is waited for."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((TimeoutError, DeliveryError)),
+            stop=stop_after_delay(SOURCE_WAIT_SECONDS),
+            wait=wait_fixed(0.5),
+            reraise=True,
+        ):
+            with attempt:
+                return await self.feeds.snapshot(source)
+        raise AssertionError("unreachable")
+
     async def _orders(self) -> OrdersState:
-        state = (await self.feeds.snapshot("orders")).state
+        state = (await self._snapshot("orders")).state
         assert isinstance(state, OrdersState)
         return state
 
     async def _inventory(self) -> InventoryState:
-        state = (await self.feeds.snapshot("inventory")).state
+        state = (await self._snapshot("inventory")).state
         assert isinstance(state, InventoryState)
         return state
 
     async def _payment(self) -> PaymentState:
-        state = (await self.feeds.snapshot("payment")).state
+        state = (await self._snapshot("payment")).state
         assert isinstance(state, PaymentState)
         return state
 

@@ -1,6 +1,8 @@
-"""Mixed orders through the HTTP API while processes are SIGKILLed, cancels race the sagas and
-the broker drops every connection; afterwards nothing leaks: every order is final, a completed
-one sold its stock and was charged once, a rejected or cancelled one holds nothing anywhere.
+"""Mixed orders through the HTTP API while processes are SIGKILLed (the projector too), cancels
+race the sagas and the broker drops every connection; afterwards nothing leaks: every order is
+final, the auditor finds no violation (a completed order sold its stock and was charged once, a
+rejected or cancelled one holds nothing, stock and money are conserved, sagas and orders match)
+and the read model agrees with the services.
 
 A short run is part of the suite; `pytest -m chaos --chaos-orders 300` is the soak.
 """
@@ -20,11 +22,17 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from ordersaga.auditor import Audit, temporal_sagas
 from ordersaga.database.engine import create_engine, session_factory
+from ordersaga.projector.feeds import Feeds
+from ordersaga.projector.reconcile import reconcile
+from ordersaga.projector.wiring import connected_feeds
 from ordersaga.services.inventory.models import Reservation, StockItem
 from ordersaga.services.orders.models import Order
 from ordersaga.services.payment.models import Account, Authorization
+from ordersaga.settings import TemporalSettings
 from ordersaga.temporal import workflow_id
+from ordersaga.waiting import wait_until
 from tests.e2e.conftest import Processes
 from workflows.order_saga import OrderSaga
 
@@ -57,14 +65,25 @@ async def test_nothing_leaks_when_processes_die_and_cancels_race(
     procs, api = processes
     run, rng = Run(), random.Random(chaos_seed)
     print(f"\nchaos: --chaos-orders {chaos_orders} --chaos-seed {chaos_seed}")
-    # longer than the API's own bound on a wait (ORDERSAGA_MAX_WAIT_SECONDS, 30 s)
-    async with httpx.AsyncClient(base_url=api, timeout=60) as http:
-        placing = asyncio.create_task(place_orders(http, run, rng, chaos_orders))
-        chaos = asyncio.create_task(make_chaos(procs, run, rng, placing))
-        await placing
-        await chaos
-    await every_order_final(temporal_client, run.orders, seconds=120 + chaos_orders)
-    await audit(temporal_client, tmp_path, run.orders)
+    settings = TemporalSettings(
+        rabbitmq_url=procs.env["ORDERSAGA_RABBITMQ_URL"],
+        bus_prefix=procs.env["ORDERSAGA_BUS_PREFIX"],
+        task_queue=procs.env["ORDERSAGA_TASK_QUEUE"],
+    )
+    async with connected_feeds(settings, "chaos-audit") as feeds:
+        auditor = Audit(feeds, temporal_sagas(temporal_client, settings.task_queue))
+        baseline = await auditor.baseline()
+        # longer than the API's own bound on a wait (ORDERSAGA_MAX_WAIT_SECONDS, 30 s)
+        async with httpx.AsyncClient(base_url=api, timeout=60) as http:
+            placing = asyncio.create_task(place_orders(http, run, rng, chaos_orders))
+            chaos = asyncio.create_task(make_chaos(procs, run, rng, placing))
+            await placing
+            await chaos
+        await every_order_final(temporal_client, run.orders, seconds=120 + chaos_orders)
+        violations = await auditor.run(baseline)
+        assert violations == [], "\n".join(str(v) for v in violations)
+        await views_agree_with_the_services(feeds, tmp_path)
+    await every_service_agrees_with_the_saga(temporal_client, tmp_path, run.orders)
     print(
         f"\nchaos: {len(run.orders)} orders, faults {dict(run.faults)}, answers {dict(run.answers)}"
     )
@@ -103,11 +122,12 @@ async def make_chaos(
 ) -> None:
     """While orders arrive: kill a process and bring it back a moment later, or drop every
     broker connection; always at least one of each kind of fault."""
-    faults = ["worker", "payment", "inventory", "broker"]
+    kinds = ["worker", "payment", "inventory", "projector", "broker"]
+    faults = list(kinds)
     rng.shuffle(faults)
     while not placing.done() or faults:
         await asyncio.sleep(rng.uniform(1.0, 3.0))
-        fault = faults.pop() if faults else rng.choice(["worker", "payment", "inventory", "broker"])
+        fault = faults.pop() if faults else rng.choice(kinds)
         run.faults[fault] += 1
         if fault == "broker":
             await asyncio.to_thread(close_broker_connections)
@@ -147,7 +167,25 @@ async def status(client: Client, order_id: str) -> str:
         return "UNKNOWN"
 
 
-async def audit(client: Client, folder: Path, orders: list[str]) -> None:
+async def views_agree_with_the_services(feeds: Feeds, folder: Path) -> None:
+    """The projector, killed along with the others, caught up: its views equal the sources."""
+    engine = create_engine(f"sqlite+aiosqlite:///{folder / 'projector.db'}")
+    drift: list[object] = []
+
+    async def agree() -> bool:
+        nonlocal drift
+        drift = list(await reconcile(session_factory(engine), feeds))
+        return not drift
+
+    try:
+        assert await wait_until(agree, 30), "\n".join(str(d) for d in drift)
+    finally:
+        await engine.dispose()
+
+
+async def every_service_agrees_with_the_saga(
+    client: Client, folder: Path, orders: list[str]
+) -> None:
     """Every service's own record of every order, against how its saga ended."""
     rows = {
         "orders": await read_all(folder / "orders.db", Order, "status"),

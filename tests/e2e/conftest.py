@@ -93,7 +93,8 @@ async def processes(
             name: code in ((0, -signal.SIGTERM) if name == "api" else (0,))
             for name, code in codes.items()
         }
-        assert all(clean.values()), (codes, procs.log("api"), procs.log("worker"))
+        unclean = {name: procs.log(name)[-4000:] for name, ok in clean.items() if not ok}
+        assert not unclean, (codes, unclean)
         assert "Application shutdown complete" in procs.log("api")
 
 
