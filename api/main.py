@@ -13,6 +13,7 @@ from api.routes import health, inventory, order_views, orders, products
 from api.sagas import OrderGateway, TemporalOrders
 from api.stock import InventoryStock, StockGateway
 from ordersaga import temporal
+from ordersaga.access import Credentials
 from ordersaga.database.engine import create_reader, session_factory
 from ordersaga.projector.reads import ReadModel
 from ordersaga.rabbitmq.connection import connect
@@ -57,6 +58,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.credentials = Credentials.of(settings)
     app.add_middleware(BodyLimit)
     errors.install(app)
     for router in (

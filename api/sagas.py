@@ -55,6 +55,10 @@ class OrderGateway(Protocol):
         ...
 
     async def state(self, order_id: str) -> SagaState: ...
+    async def customer_of(self, order_id: str) -> str:
+        """Whose order it is (without asking a worker)."""
+        ...
+
     async def wait(self, order_id: str, seconds: float) -> Outcome: ...
     async def cancel(self, order_id: str, reason: str, seconds: float) -> Outcome: ...
     async def retry_compensation(self, order_id: str, seconds: float) -> Outcome: ...
@@ -98,6 +102,13 @@ class TemporalOrders:
             return await self._handle(order_id).query(OrderSaga.state)
         except RPCError as error:
             raise _not_found_or(error, order_id) from None
+
+    async def customer_of(self, order_id: str) -> str:
+        try:
+            description = await self._handle(order_id).describe()
+        except RPCError as error:
+            raise _not_found_or(error, order_id) from None
+        return description.typed_search_attributes.get(CUSTOMER_ID) or ""
 
     async def wait(self, order_id: str, seconds: float) -> Outcome:
         try:

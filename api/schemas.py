@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -28,8 +29,15 @@ PRINTABLE = r"^[^\x00-\x1F\x7F-\x9F]*$"
 """No control characters (a NUL cannot even be stored in PostgreSQL text)."""
 
 
+def _not_a_card_number(token: str) -> str:
+    if re.search(r"\d{12}", token):
+        raise ValueError("a payment token, not a card number: no run of 12 or more digits")
+    return token
+
+
 PaymentToken = Annotated[
     str,
+    AfterValidator(_not_a_card_number),
     Field(
         pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$",
         examples=["card-4242"],
@@ -45,7 +53,11 @@ OrderLines = Annotated[
 class OrderCreate(BaseModel):
     """An order as a customer places it."""
 
-    customer_id: CustomerId = Field(examples=["alice"])
+    customer_id: CustomerId | None = Field(
+        default=None,
+        examples=["alice"],
+        description="the caller's own with a customer's key; an operator's key names one",
+    )
     items: OrderLines
     payment_method: PaymentToken
 

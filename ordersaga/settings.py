@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -158,13 +159,57 @@ class WorkerSettings(TemporalSettings):
     )
 
 
+DEMO_API_KEYS = {
+    "demo-alice": "customer:alice",
+    "demo-bob": "customer:bob",
+    "demo-carol": "customer:carol",
+    "demo-mallory": "customer:mallory",
+    "demo-operator": "operator",
+}
+"""The keys that work outside production when no keys are configured (README)."""
+
+
+def key_digest(key: str) -> str:
+    """What is stored of an API key: its SHA-256, hex."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class ApiSettings(TemporalSettings):
     host: str = "127.0.0.1"
     port: int = 8000
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="SHA-256 hex digest of each API key -> 'customer:<id>' or 'operator' "
+        "(JSON in ORDERSAGA_API_KEYS); empty outside production: the demo keys",
+    )
     projector_db_url: str = sqlite_url("projector")
     read_wait_seconds: float = Field(
         default=5.0, gt=0, description="how long a read with a consistency token waits for the view"
     )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_name_a_role(cls, keys: dict[str, str]) -> dict[str, str]:
+        for digest, who in keys.items():
+            if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
+                raise ValueError("ORDERSAGA_API_KEYS: each key is stored as its SHA-256 hex digest")
+            if who != "operator" and not (who.startswith("customer:") and len(who) > 9):
+                raise ValueError(
+                    f"ORDERSAGA_API_KEYS: {who!r} is not 'customer:<id>' or 'operator'"
+                )
+        return keys
+
+    @model_validator(mode="after")
+    def _own_keys_in_production(self) -> "ApiSettings":
+        if self.environment != "production":
+            return self
+        if not self.api_keys:
+            raise ValueError("ORDERSAGA_API_KEYS is required in production (the demo keys are off)")
+        demo = {key_digest(key) for key in DEMO_API_KEYS}
+        if demo & {digest.lower() for digest in self.api_keys}:
+            raise ValueError("ORDERSAGA_API_KEYS holds a demo key; production needs its own")
+        return self
+
     max_wait_seconds: float = Field(default=30.0, gt=0, description="cap of ?wait=true")
     saga_timeouts: SagaTimeouts = SagaTimeouts()
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from api.auth import AUTH_ERRORS, Caller
 from api.deps import StockDep
 from api.errors import NotFound
 from api.schemas import Problem
@@ -18,9 +19,9 @@ SkuPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", examples=["S
     "/{sku}",
     summary="Read a SKU's stock",
     response_model=StockLevel,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
+    responses={**AUTH_ERRORS, 404: {"model": Problem}, 503: {"model": Problem}},
 )
-async def read_stock(sku: SkuPath, stock: StockDep) -> StockLevel:
+async def read_stock(sku: SkuPath, stock: StockDep, _caller: Caller) -> StockLevel:
     """Ask inventory for a SKU's stock: on hand, reserved, available, and its price."""
     level = await stock.level(sku)
     if not level.found:

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.auth import AUTH_ERRORS, Caller
 from api.consistency import CaughtUp
 from api.deps import OrdersDep, ReadModelDep
-from api.errors import BadRequest
+from api.errors import BadRequest, OrderNotFound
 from api.routes.orders import OrderId
 from api.schemas import Problem
 from ordersaga.contracts.orders import OrderStatus
@@ -19,7 +20,11 @@ from ordersaga.projector.reads import BadCursor, NotServing
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-READ_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 503: {"model": Problem}}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
+    404: {"model": Problem},
+    503: {"model": Problem},
+}
 
 
 @router.get(
@@ -30,7 +35,7 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 503: {"
     responses=READ_ERRORS,
 )
 async def read_order(
-    order_id: OrderId, read_model: ReadModelDep, orders: OrdersDep, _: CaughtUp
+    order_id: OrderId, read_model: ReadModelDep, orders: OrdersDep, caller: Caller, _: CaughtUp
 ) -> OrderView:
     """The order as the read model holds it: status, lines, totals, reservation and payment,
     the reason, and the timeline of every event from every service."""
@@ -38,9 +43,11 @@ async def read_order(
         found = await read_model.order(order_id)
     except NotServing:  # the projector is still filling the read model
         found = None
-    if found is not None:
-        return found
-    return _from_saga(await orders.state(order_id))  # 404 only if no saga has it either
+    if found is None:
+        found = _from_saga(await orders.state(order_id))  # 404 only if no saga has it either
+    if not caller.may_see(found.customer_id):
+        raise OrderNotFound(order_id)  # another customer's order is not theirs to know of
+    return found
 
 
 @router.get(
@@ -52,6 +59,7 @@ async def read_order(
 )
 async def list_orders(
     read_model: ReadModelDep,
+    caller: Caller,
     _: CaughtUp,
     customer_id: Annotated[str | None, Query(max_length=100)] = None,
     status: OrderStatus | None = None,
@@ -62,7 +70,10 @@ async def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> OrderPage:
-    """Newest first. `next_cursor` fetches the next page with the same filters."""
+    """Newest first. `next_cursor` fetches the next page with the same filters. A customer's key
+    lists that customer's orders only."""
+    if not caller.is_operator:
+        customer_id = caller.customer_id
     found = OrderFilter(
         customer_id=customer_id, status=status.value if status else None, sku=sku,
         placed_after=placed_after, placed_before=placed_before, q=q, limit=limit, cursor=cursor,

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
+from api.auth import AUTH_ERRORS, Caller, Operator, customer_of
 from api.deps import OrdersDep, PositionsDep, SettingsDep
-from api.errors import Refused
+from api.errors import OrderNotFound, Refused
 from api.positions import PositionsGateway
-from api.sagas import Outcome
+from api.sagas import OrderGateway, Outcome
 from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
+from ordersaga.access import Principal
 from ordersaga.contracts.rejections import RejectionCode
 from ordersaga.contracts.saga import PlaceOrder
 
@@ -29,9 +31,14 @@ OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
 Wait = Annotated[bool, Query(description="answer with the outcome when it comes in time")]
 Timeout = Annotated[float | None, Query(gt=0, description="seconds to wait at most")]
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, 503: {"model": Problem}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
+    404: {"model": Problem},
+    503: {"model": Problem},
+}
 UNREADABLE: dict[str, Any] = {"model": Problem, "description": "the body is not JSON text"}
 REFUSED: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
     202: {"model": OrderPublic, "description": "accepted; still settling"},
     400: UNREADABLE,
     404: {"model": Problem},
@@ -64,6 +71,7 @@ LINKS = {
         200: {"model": OrderPublic, "description": "the outcome", "links": LINKS},
         202: {"description": "accepted; the saga runs", "links": LINKS},
         400: UNREADABLE,
+        **AUTH_ERRORS,
         409: {"model": Problem},
         413: {"model": Problem},
         503: {"model": Problem},
@@ -71,6 +79,7 @@ LINKS = {
 )
 async def create_order(
     order: OrderCreate,
+    caller: Caller,
     response: Response,
     orders: OrdersDep,
     settings: SettingsDep,
@@ -79,8 +88,11 @@ async def create_order(
     wait: Wait = False,
     timeout: Timeout = None,
 ) -> OrderPublic:
-    """Start the order's saga (once per Idempotency-Key): 202, or 200 with the outcome."""
-    order_id = order_id_for(order.customer_id, idempotency_key)
+    """Start the order's saga (once per Idempotency-Key): 202, or 200 with the outcome. The
+    order is the caller's own (an operator names the customer)."""
+    customer = customer_of(caller, order.customer_id)
+    order = order.model_copy(update={"customer_id": customer})
+    order_id = order_id_for(customer, idempotency_key)
     place = PlaceOrder(order_id=order_id, timeouts=settings.saga_timeouts, **order.model_dump())
     state = await orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/orders/{order_id}"
@@ -101,9 +113,12 @@ async def create_order(
     response_model=OrderPublic,
     responses=NOT_FOUND,
 )
-async def read_saga(order_id: OrderId, orders: OrdersDep) -> OrderPublic:
+async def read_saga(order_id: OrderId, orders: OrdersDep, caller: Caller) -> OrderPublic:
     """The saga's live state: its status, the reason it ended so, its total and its step log."""
-    return OrderPublic.of(await orders.state(order_id))
+    state = await orders.state(order_id)
+    if not caller.may_see(state.customer_id):
+        raise OrderNotFound(order_id)  # another customer's order is not theirs to know of
+    return OrderPublic.of(state)
 
 
 @router.post(
@@ -119,9 +134,11 @@ async def cancel_order(
     orders: OrdersDep,
     settings: SettingsDep,
     positions: PositionsDep,
+    caller: Caller,
     body: OrderCancel | None = None,
 ) -> OrderPublic:
     """Cancel an order before it is approved (its steps are undone); 409 once it is."""
+    await _own(orders, caller, order_id)
     reason = (body or OrderCancel()).reason
     outcome = await orders.cancel(order_id, reason, settings.max_wait_seconds)
     return await _tokened(response, positions, _answer(response, outcome))
@@ -140,10 +157,17 @@ async def retry_compensation(
     orders: OrdersDep,
     settings: SettingsDep,
     positions: PositionsDep,
+    _: Operator,
 ) -> OrderPublic:
     """Operator: retry the compensation of an order that NEEDS_ATTENTION; 409 otherwise."""
     outcome = await orders.retry_compensation(order_id, settings.max_wait_seconds)
     return await _tokened(response, positions, _answer(response, outcome))
+
+
+async def _own(orders: OrderGateway, caller: Principal, order_id: str) -> None:
+    """Refuse, as not found, another customer's order (an operator may act on any)."""
+    if not caller.is_operator and not caller.may_see(await orders.customer_of(order_id)):
+        raise OrderNotFound(order_id)
 
 
 async def _tokened(

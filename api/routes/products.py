@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from api.auth import Caller
 from api.consistency import CaughtUp
 from api.deps import ReadModelDep
 from api.errors import NotFound
@@ -17,7 +18,7 @@ CustomerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=[
 
 
 @router.get("/products", summary="List products", response_model=ProductPage, responses=READ_ERRORS)
-async def list_products(read_model: ReadModelDep, _: CaughtUp) -> ProductPage:
+async def list_products(read_model: ReadModelDep, _caller: Caller, _: CaughtUp) -> ProductPage:
     """Every product: on hand, reserved and available, as of the view's positions."""
     return await read_model.products()
 
@@ -25,7 +26,9 @@ async def list_products(read_model: ReadModelDep, _: CaughtUp) -> ProductPage:
 @router.get(
     "/products/{sku}", summary="Read a product", response_model=ProductAnswer, responses=READ_ERRORS
 )
-async def read_product(sku: SkuPath, read_model: ReadModelDep, _: CaughtUp) -> ProductAnswer:
+async def read_product(
+    sku: SkuPath, read_model: ReadModelDep, _caller: Caller, _: CaughtUp
+) -> ProductAnswer:
     """A product's stock (on hand, reserved, available) as of the view's positions."""
     found = await read_model.product(sku)
     if found is None:
@@ -40,10 +43,11 @@ async def read_product(sku: SkuPath, read_model: ReadModelDep, _: CaughtUp) -> P
     responses=READ_ERRORS,
 )
 async def read_customer(
-    customer_id: CustomerPath, read_model: ReadModelDep, _: CaughtUp
+    customer_id: CustomerPath, read_model: ReadModelDep, caller: Caller, _: CaughtUp
 ) -> CustomerView:
-    """How many orders a customer placed, and the money held and captured."""
-    found = await read_model.customer(customer_id)
+    """How many orders a customer placed, and the money held and captured (a customer's key
+    reads its own only)."""
+    found = await read_model.customer(customer_id) if caller.may_see(customer_id) else None
     if found is None:
         raise NotFound(f"customer {customer_id} not found")
     return found

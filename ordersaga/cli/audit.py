@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ordersaga.cli.operator import require_operator
 from ordersaga.settings import TemporalSettings
 
 
@@ -22,6 +23,7 @@ def audit(
 ) -> None:
     """Every COMPLETED order sold and charged once, every closed order holds nothing, stock and
     money conserved, no saga stuck, orders and sagas one to one. Prints each violation."""
+    require_operator()
     from ordersaga import temporal
     from ordersaga.auditor import Audit, Baseline, temporal_sagas
     from ordersaga.projector.wiring import connected_feeds

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import typer
 
+from ordersaga.cli.operator import require_operator
 from ordersaga.rabbitmq.dead_letters import SERVICES, DeadLetter, DeadLetters, NotFound
 from ordersaga.settings import ProcessSettings
 
@@ -73,6 +74,7 @@ def show(service: Service, message_id: str) -> None:
 @app.command()
 def redrive(service: Service, message_id: MessageId = None, every: Every = False) -> None:
     """Send a dead letter (or --all) back to its command queue; dedup by command id."""
+    require_operator()
     chosen = _one_or_all(message_id, every)
 
     def announce(letter: DeadLetter) -> None:
@@ -85,6 +87,7 @@ def redrive(service: Service, message_id: MessageId = None, every: Every = False
 @app.command()
 def drop(service: Service, message_id: MessageId = None, every: Every = False) -> None:
     """Remove a dead letter (or --all) for good; each is printed in full first."""
+    require_operator()
     chosen = _one_or_all(message_id, every)
 
     def announce(letter: DeadLetter) -> None:

@@ -112,10 +112,10 @@ def _print_urls(settings: DevSettings, api: str) -> None:
     API docs       {api}/docs
     Temporal UI    {ui}
   place an order:
-    curl -s -X POST '{api}/orders?wait=true' -H 'Content-Type: application/json' \\
-         -H 'Idempotency-Key: demo-1' -d '{EXAMPLE_ORDER}'
+    curl -s -X POST '{api}/orders?wait=true' -H 'Authorization: Bearer demo-alice' \\
+         -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' -d '{EXAMPLE_ORDER}'
     ordersaga order place --customer alice --item SKU-42:2 --wait --api {api}
   read the query side:
-    curl -s '{api}/orders?customer_id=alice'
+    curl -s -H 'Authorization: Bearer demo-alice' '{api}/orders'
     ordersaga projector status
   Ctrl-C stops everything.""")

@@ -9,6 +9,15 @@ import typer
 app = typer.Typer(help="Place and show orders through the HTTP API.", no_args_is_help=True)
 
 ApiUrl = Annotated[str, typer.Option("--api", envvar="ORDERSAGA_API_URL", help="the API's URL")]
+ApiKey = Annotated[
+    str,
+    typer.Option(
+        "--key",
+        envvar="ORDERSAGA_API_KEY",
+        help="your API key (the demo operator key by default, which `ordersaga dev` accepts)",
+    ),
+]
+DEMO_OPERATOR_KEY = "demo-operator"
 DEFAULT_API = "http://127.0.0.1:8000"
 
 
@@ -21,6 +30,7 @@ def place(
     wait: Annotated[bool, typer.Option(help="wait for the outcome")] = False,
     timeout: Annotated[float | None, typer.Option(help="seconds to wait at most")] = None,
     api: ApiUrl = DEFAULT_API,
+    api_key: ApiKey = DEMO_OPERATOR_KEY,
 ) -> None:
     """Place an order."""
     body = {
@@ -32,7 +42,7 @@ def place(
     if timeout is not None:
         params["timeout"] = timeout
     headers = {"Idempotency-Key": key} if key else {}
-    _call(api, "POST", "/orders", json=body, headers=headers, params=params)
+    _call(api, api_key, "POST", "/orders", json=body, headers=headers, params=params)
 
 
 @app.command()
@@ -40,9 +50,10 @@ def show(
     order_id: str,
     saga: Annotated[bool, typer.Option(help="the live saga and its step log instead")] = False,
     api: ApiUrl = DEFAULT_API,
+    api_key: ApiKey = DEMO_OPERATOR_KEY,
 ) -> None:
     """Show an order as the read model holds it (with its timeline), or its saga."""
-    _call(api, "GET", f"/orders/{order_id}/saga" if saga else f"/orders/{order_id}")
+    _call(api, api_key, "GET", f"/orders/{order_id}/saga" if saga else f"/orders/{order_id}")
 
 
 @app.command()
@@ -50,9 +61,10 @@ def cancel(
     order_id: str,
     reason: Annotated[str, typer.Option()] = "cancelled by customer",
     api: ApiUrl = DEFAULT_API,
+    api_key: ApiKey = DEMO_OPERATOR_KEY,
 ) -> None:
     """Cancel an order that is not approved yet."""
-    _call(api, "POST", f"/orders/{order_id}/cancel", json={"reason": reason})
+    _call(api, api_key, "POST", f"/orders/{order_id}/cancel", json={"reason": reason})
 
 
 def _line(text: str) -> dict[str, object]:
@@ -64,12 +76,14 @@ def _line(text: str) -> dict[str, object]:
 
 def _call(
     api: str,
+    api_key: str,
     method: str,
     path: str,
     json: object = None,
     headers: dict[str, str] | None = None,
     params: dict[str, str | float] | None = None,
 ) -> None:
+    headers = {**(headers or {}), "Authorization": f"Bearer {api_key}"}
     try:
         with httpx.Client(base_url=api, timeout=90) as http:
             response = http.request(method, path, json=json, headers=headers, params=params)

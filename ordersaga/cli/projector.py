@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from ordersaga.cli.operator import require_operator
 from ordersaga.settings import ProjectorSettings
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def rebuild(
     switch: Annotated[bool, typer.Option(help="serve the new build once it caught up")] = True,
 ) -> None:
     """Fill a new build of the views beside the serving one; the running projector does it."""
+    require_operator()
     from ordersaga.projector import catalog
 
     number = _with_sessions(lambda s: _in_transaction(s, catalog.request_build, switch))
@@ -58,6 +60,7 @@ def rebuild(
 @app.command("switch")
 def switch_to(build: int) -> None:
     """Serve another ready build (the previous one stays until dropped)."""
+    require_operator()
     from ordersaga.projector import catalog
 
     _refusable(lambda s: _in_transaction(s, catalog.switch, build))
@@ -67,6 +70,7 @@ def switch_to(build: int) -> None:
 @app.command()
 def drop(build: int) -> None:
     """Drop a build that does not serve; the projector removes its tables."""
+    require_operator()
     from ordersaga.projector import catalog
 
     _refusable(lambda s: _in_transaction(s, catalog.drop, build))
@@ -84,6 +88,7 @@ def reconcile(
 ) -> None:
     """Compare the serving views with the sources' snapshots (and running orders with their
     sagas); print every difference. Exits 1 while any remains."""
+    require_operator()
     from ordersaga import temporal
     from ordersaga.projector.reconcile import reconcile as compare
     from ordersaga.projector.wiring import connected_feeds, saga_ended_in

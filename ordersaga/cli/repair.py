@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from ordersaga import temporal
+from ordersaga.cli.operator import require_operator
 from ordersaga.contracts.commands import CommitStock
 from ordersaga.contracts.events import CommandRejected
 from ordersaga.contracts.queries import ListReservations, ReservationInfo, ReservationPage
@@ -104,6 +105,7 @@ def commit_stock(
     ] = False,
 ) -> None:
     """Commit the reservations of orders whose saga completed (sagas before v4 left them)."""
+    require_operator()
     typer.echo(asyncio.run(_run(TemporalSettings(), dry_run)).summary())
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.conftest import ORDERSAGA, free_port, wait_for
+from tests.support.http_api import OPERATOR
 
 
 async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(
@@ -30,7 +31,7 @@ async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(
     api = f"http://127.0.0.1:{api_port}"
     try:
         await wait_for(lambda: b"ready." in (tmp_path / "dev.log").read_bytes(), 90)
-        async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=api, timeout=30, headers=OPERATOR) as http:
             placed = await http.post(
                 "/orders?wait=true",
                 json={

@@ -6,6 +6,7 @@ import uuid
 import httpx
 
 from tests.e2e.conftest import Processes
+from tests.support.http_api import OPERATOR
 
 ORDER = {
     "customer_id": "alice",
@@ -18,7 +19,7 @@ async def test_an_order_placed_over_http_completes_and_can_be_read_back(
     processes: tuple[Processes, str],
 ) -> None:
     _, api = processes
-    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=OPERATOR) as http:
         placed = await http.post(
             "/orders?wait=true", json=ORDER, headers={"Idempotency-Key": uuid.uuid4().hex}
         )
@@ -49,7 +50,7 @@ async def test_rejections_and_bad_input_get_clear_answers(
     processes: tuple[Processes, str],
 ) -> None:
     _, api = processes
-    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=OPERATOR) as http:
         rejected = await http.post("/orders?wait=true", json={**ORDER, "customer_id": "mallory"})
         assert rejected.status_code == 200
         assert rejected.json()["status"] == "REJECTED"
@@ -67,7 +68,7 @@ async def test_the_same_idempotency_key_posted_concurrently_starts_one_saga(
 ) -> None:
     _, api = processes
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=OPERATOR) as http:
         answers = await asyncio.gather(
             *(http.post("/orders", json=ORDER, headers=key) for _ in range(5))
         )
@@ -86,7 +87,7 @@ async def test_an_idempotency_key_reused_for_a_different_order_is_refused(
 ) -> None:
     _, api = processes
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    async with httpx.AsyncClient(base_url=api, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=OPERATOR) as http:
         assert (await http.post("/orders", json=ORDER, headers=key)).status_code == 202
         other = {**ORDER, "items": [{"sku": "SKU-7", "quantity": 1}]}
         reused = await http.post("/orders", json=other, headers=key)

@@ -16,6 +16,7 @@ from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.host.hosting import hosting
 from ordersaga.services.inventory.service import INVENTORY
 from ordersaga.settings import ApiSettings, ServiceSettings
+from tests.support.http_api import OPERATOR
 
 
 class NoOrders:
@@ -25,6 +26,9 @@ class NoOrders:
         raise NotImplementedError
 
     async def state(self, order_id: str) -> SagaState:
+        raise NotImplementedError
+
+    async def customer_of(self, order_id: str) -> str:
         raise NotImplementedError
 
     async def wait(self, order_id: str, seconds: float) -> Outcome:
@@ -53,7 +57,9 @@ async def http(
     app = create_app(settings, temporal_client=NoOrders())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=OPERATOR
+        ) as client:
             yield client
 
 

@@ -12,13 +12,18 @@ from ordersaga.contracts.saga import SagaTimeouts
 from ordersaga.settings import ApiSettings
 from tests.support.system import SagaSystem
 
+OPERATOR = {"Authorization": "Bearer demo-operator"}
+"""The demo operator key: it works outside production while no keys are configured."""
+
 
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app in this event loop, its lifespan run, an HTTP client on it."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=OPERATOR
+        ) as http:
             yield http
 
 

@@ -20,6 +20,9 @@ ORDER = {
     "items": [{"sku": "SKU-42", "quantity": 2}],
     "payment_method": "card-4242",
 }
+OPERATOR = {"Authorization": "Bearer demo-operator"}
+ALICE = {"Authorization": "Bearer demo-alice"}
+BOB = {"Authorization": "Bearer demo-bob"}
 SETTINGS = ApiSettings(
     max_wait_seconds=3,
     saga_timeouts=SagaTimeouts(step_seconds=7, attempt_seconds=1, compensation_seconds=9),
@@ -48,6 +51,9 @@ class FakeOrders:
         if order_id not in self.started:
             raise OrderNotFound(order_id)
         return SagaState(order_id=order_id, customer_id="alice", status=OrderStatus.PENDING)
+
+    async def customer_of(self, order_id: str) -> str:
+        return (await self.state(order_id)).customer_id
 
     async def wait(self, order_id: str, seconds: float) -> Outcome:
         self.waited.append(seconds)
@@ -114,7 +120,7 @@ def http(orders: FakeOrders, stock: FakeStock, tmp_path: Path) -> Iterator[TestC
     app = create_app(
         settings, temporal_client=orders, request_client=stock, positions=FakePositions()
     )
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=OPERATOR) as client:
         yield client
 
 

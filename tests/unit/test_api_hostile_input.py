@@ -21,6 +21,7 @@ __all__ = ["http", "orders", "stock"]
         ({"customer_id": "ålice\u202e"}, ["body", "customer_id"]),
         ({"customer_id": "a\x00"}, ["body", "customer_id"]),
         ({"payment_method": "4242 4242 4242 4242"}, ["body", "payment_method"]),
+        ({"payment_method": "card4242424242424242"}, ["body", "payment_method"]),
         ({"payment_method": "💳" * 10}, ["body", "payment_method"]),
     ],
 )

@@ -1,6 +1,6 @@
 """schemathesis against the app's own OpenAPI schema, on the fake saga gateway and a real
-(SQLite) read model: every operation, and sequences through the schema's links (place ->
-read -> cancel), answer within the schema and never 5xx."""
+(SQLite) read model, with an operator's key: every operation, and sequences through the
+schema's links (place -> read -> cancel), answer within the schema and never 5xx."""
 
 import asyncio
 import tempfile
@@ -16,7 +16,7 @@ from api.main import create_app
 from ordersaga.database.engine import create_engine
 from ordersaga.projector import catalog, store
 from ordersaga.projector.views import builds, serving, views
-from tests.unit.api_fakes import SETTINGS, FakeOrders, FakePositions, FakeStock
+from tests.unit.api_fakes import OPERATOR, SETTINGS, FakeOrders, FakePositions, FakeStock
 
 BEYOND_THE_SCHEMA = [positive_data_acceptance]
 """An order's rules that JSON Schema cannot say (one line per SKU, at most 10,000 units in all)
@@ -53,6 +53,17 @@ async def _serving_read_model(url: str) -> None:
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+
+
+@schema.auth()
+class OperatorKey:
+    """Every generated call carries an operator's key, as schemathesis' own auth."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return OPERATOR["Authorization"]
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": data}
 
 
 @schema.parametrize()
