@@ -74,7 +74,8 @@ def create_app(
 
 async def _orders(settings: ApiSettings, given: Client | OrderGateway | None) -> OrderGateway:
     if given is None or isinstance(given, Client):
-        return TemporalOrders(given or await temporal.connect(settings), settings.task_queue)
+        client = given or await temporal.connect(settings, settings.temporal_retry_seconds)
+        return TemporalOrders(client, settings.task_queue)
     return given
 
 

@@ -4,6 +4,7 @@ import uuid
 from typing import Protocol
 
 from aio_pika.exceptions import AMQPError, DeliveryError
+from aiormq.exceptions import ChannelInvalidStateError
 
 from api.errors import Unavailable
 from ordersaga.contracts.queries import GetStock, StockLevel
@@ -32,7 +33,7 @@ class InventoryStock:
             raw = await self._client.request(
                 queue, GetStock(sku=sku), uuid.uuid4().hex, QUERY_TIMEOUT_SECONDS
             )
-        except (TimeoutError, DeliveryError, AMQPError) as error:
+        except (TimeoutError, DeliveryError, AMQPError, ChannelInvalidStateError) as error:
             # DeliveryError: no queue to route to (mandatory publish), inventory never started.
             raise Unavailable("inventory service unavailable") from error
         return StockLevel.model_validate_json(raw)

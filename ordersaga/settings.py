@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from ordersaga.contracts.saga import SagaTimeouts
 
@@ -30,9 +31,23 @@ class ProcessSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_credentials_in_production(self) -> "ProcessSettings":
-        if self.environment == "production" and "guest:guest@" in self.rabbitmq_url:
+        if self.environment != "production":
+            return self
+        if "guest:guest@" in self.rabbitmq_url:
             raise ValueError("ORDERSAGA_RABBITMQ_URL uses the default guest account in production")
+        for name, value in self:
+            if name.endswith("_db_url") and isinstance(value, str) and _default_login(value):
+                raise ValueError(f"ORDERSAGA_{name.upper()} has no password or a default one")
         return self
+
+
+DEFAULT_PASSWORDS = {None, "", "postgres", "password", "admin", "root", "secret"}
+
+
+def _default_login(url: str) -> bool:
+    """A server database reached with no password, or one that ships as a default."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() != "sqlite" and parsed.password in DEFAULT_PASSWORDS
 
 
 PAYLOAD_KEY_BYTES = 32
@@ -185,6 +200,9 @@ class ApiSettings(TemporalSettings):
     projector_db_url: str = sqlite_url("projector")
     read_wait_seconds: float = Field(
         default=5.0, gt=0, description="how long a read with a consistency token waits for the view"
+    )
+    temporal_retry_seconds: float = Field(
+        default=3.0, gt=0, description="how long a call retries an unanswering Temporal before 503"
     )
 
     @field_validator("api_keys")

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.service import RetryConfig
 
 from ordersaga.codec import EncryptionCodec
 from ordersaga.settings import TemporalSettings
@@ -60,11 +61,17 @@ def data_converter(settings: TemporalSettings) -> DataConverter:
     return dataclasses.replace(DATA_CONVERTER, payload_codec=codec)
 
 
-async def connect(settings: TemporalSettings) -> Client:
+async def connect(settings: TemporalSettings, retry_seconds: float | None = None) -> Client:
+    """A client; `retry_seconds` bounds how long a call keeps retrying a server that does not
+    answer (the SDK's default is 10 s; the API gives up sooner and answers 503)."""
+    retry = RetryConfig()
+    if retry_seconds is not None:
+        retry = RetryConfig(max_elapsed_time_millis=int(retry_seconds * 1000))
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        retry_config=retry,
     )
 
 

@@ -45,7 +45,8 @@ class RequestClient:
 
     @property
     def is_closed(self) -> bool:
-        return self._connection.is_closed
+        """Closed, or down while the robust connection reconnects."""
+        return self._connection.is_closed or not self._connection.connected.is_set()
 
     async def close(self) -> None:
         if self._channel is not None:

@@ -9,39 +9,12 @@ import httpx
 import pytest
 
 from api.main import create_app
-from api.sagas import Outcome
 from api.stock import QUERY_TIMEOUT_SECONDS
-from ordersaga.contracts.saga import PlaceOrder, SagaState
 from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.host.hosting import hosting
 from ordersaga.services.inventory.service import INVENTORY
 from ordersaga.settings import ApiSettings, ServiceSettings
-from tests.support.http_api import OPERATOR
-
-
-class NoOrders:
-    """The order side is not under test here."""
-
-    async def start(self, order: PlaceOrder, fingerprint: str, *, may_exist: bool) -> SagaState:
-        raise NotImplementedError
-
-    async def state(self, order_id: str) -> SagaState:
-        raise NotImplementedError
-
-    async def customer_of(self, order_id: str) -> str:
-        raise NotImplementedError
-
-    async def wait(self, order_id: str, seconds: float) -> Outcome:
-        raise NotImplementedError
-
-    async def cancel(self, order_id: str, reason: str, seconds: float) -> Outcome:
-        raise NotImplementedError
-
-    async def retry_compensation(self, order_id: str, seconds: float) -> Outcome:
-        raise NotImplementedError
-
-    async def ready(self) -> bool:
-        return True
+from tests.support.http_api import OPERATOR, NoOrders
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import httpx
 from fastapi import FastAPI
 
 from api.main import create_app
-from ordersaga.contracts.saga import SagaTimeouts
+from api.sagas import Outcome
+from ordersaga.contracts.saga import PlaceOrder, SagaState, SagaTimeouts
 from ordersaga.settings import ApiSettings
 from tests.support.system import SagaSystem
 
@@ -45,3 +46,28 @@ async def real_api(
     )
     async with serving(create_app(settings)) as http:
         yield http
+
+
+class NoOrders:
+    """The order side is not under test here."""
+
+    async def start(self, order: PlaceOrder, fingerprint: str, *, may_exist: bool) -> SagaState:
+        raise NotImplementedError
+
+    async def state(self, order_id: str) -> SagaState:
+        raise NotImplementedError
+
+    async def customer_of(self, order_id: str) -> str:
+        raise NotImplementedError
+
+    async def wait(self, order_id: str, seconds: float) -> Outcome:
+        raise NotImplementedError
+
+    async def cancel(self, order_id: str, reason: str, seconds: float) -> Outcome:
+        raise NotImplementedError
+
+    async def retry_compensation(self, order_id: str, seconds: float) -> Outcome:
+        raise NotImplementedError
+
+    async def ready(self) -> bool:
+        return True

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from ordersaga.access import Credentials
 from ordersaga.cli.operator import require_operator
-from ordersaga.settings import ApiSettings, key_digest
+from ordersaga.settings import ApiSettings, ServiceSettings, key_digest
 from tests.unit.api_fakes import ALICE, BOB, ORDER, FakeOrders, http, orders, stock
 
 __all__ = ["http", "orders", "stock"]
@@ -83,3 +83,13 @@ def test_operator_subcommands_need_an_operator_key(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("ORDERSAGA_API_KEYS", json.dumps({key_digest("op-1"): "operator"}))
     monkeypatch.setenv("ORDERSAGA_API_KEY", "op-1")
     require_operator()
+
+
+def test_production_refuses_a_database_with_a_default_or_no_password() -> None:
+    broker = "amqp://u:p@h/"
+    for url in ("postgresql+asyncpg://postgres@db/x", "postgresql+asyncpg://app:postgres@db/x"):
+        with pytest.raises(ValueError, match="ORDERSAGA_INVENTORY_DB_URL"):
+            ServiceSettings(environment="production", rabbitmq_url=broker, inventory_db_url=url)
+    strong = "postgresql+asyncpg://app:Zq8-long-secret@db/x"
+    ServiceSettings(environment="production", rabbitmq_url=broker, inventory_db_url=strong,
+                    payment_db_url=strong, orders_db_url=strong)  # fmt: skip
