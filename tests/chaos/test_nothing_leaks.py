@@ -1,15 +1,17 @@
-"""Mixed orders through the HTTP API while processes are SIGKILLed (the projector too), cancels
-race the sagas and the broker drops every connection; afterwards nothing leaks: every order is
-final, the auditor finds no violation (a completed order sold its stock and was charged once, a
-rejected or cancelled one holds nothing, stock and money are conserved, sagas and orders match)
-and the read model agrees with the services.
+"""Mixed orders through the HTTP API while cancels race the sagas and faults of every kind hit
+the system (faults.py): processes SIGKILLed (the projector too), the broker's connections closed,
+the broker stopped and started, a participant's database locked, the Temporal server restarted,
+commands delivered twice and out of order. Every process rides each fault out by itself, and
+afterwards nothing leaks: every order is final, the auditor finds no violation (a completed
+order sold its stock and was charged once, a rejected or cancelled one holds nothing, stock and
+money are conserved, sagas and orders match), nothing was dead-lettered, and the read model
+agrees with the services.
 
 A short run is part of the suite; `pytest -m chaos --chaos-orders 300` is the soak.
 """
 
 import asyncio
 import random
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -23,17 +25,24 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from ordersaga.auditor import Audit, temporal_sagas
+from ordersaga.contracts.orders import OrderLine
+from ordersaga.contracts.saga import PlaceOrder
 from ordersaga.database.engine import create_engine, session_factory
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.reconcile import reconcile
 from ordersaga.projector.wiring import connected_feeds
+from ordersaga.rabbitmq.connection import connect
+from ordersaga.rabbitmq.dead_letters import DeadLetters
+from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.inventory.models import Reservation, StockItem
 from ordersaga.services.orders.models import Order
 from ordersaga.services.payment.models import Account, Authorization
 from ordersaga.settings import TemporalSettings
 from ordersaga.temporal import workflow_id
 from ordersaga.waiting import wait_until
+from tests.chaos.faults import FAULTS, Chaos, chaos
 from tests.e2e.conftest import Processes
+from tests.support.restartable_dev_server import RestartableDevServer
 from workflows.order_saga import OrderSaga
 
 pytestmark = pytest.mark.chaos
@@ -46,13 +55,22 @@ KINDS = [  # (weight, customer, items): what a day of orders looks like
     (1, "carol", [("SKU-7", 1)]),  # insufficient funds
 ]
 FINAL = {"COMPLETED", "REJECTED", "CANCELLED"}
+API_KEY = {"Authorization": "Bearer demo-operator"}
+"""The demo operator's key (README, "Access control"): it names each order's customer."""
+PLACING_SECONDS = 40.0
+"""A short run's orders arrive over this long at least, so every kind of fault meets sagas in
+flight; a soak's come as fast as they are placed."""
 
 
 @dataclass
 class Run:
-    orders: list[str] = field(default_factory=list)
+    placed: dict[str, PlaceOrder] = field(default_factory=dict)
     faults: Counter[str] = field(default_factory=Counter)
     answers: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def orders(self) -> list[str]:
+        return list(self.placed)
 
 
 async def test_nothing_leaks_when_processes_die_and_cancels_race(
@@ -60,6 +78,7 @@ async def test_nothing_leaks_when_processes_die_and_cancels_race(
     chaos_orders: int,
     chaos_seed: int,
     temporal_client: Client,
+    restartable_temporal: RestartableDevServer,
     tmp_path: Path,
 ) -> None:
     procs, api = processes
@@ -74,20 +93,27 @@ async def test_nothing_leaks_when_processes_die_and_cancels_race(
         auditor = Audit(feeds, temporal_sagas(temporal_client, settings.task_queue))
         baseline = await auditor.baseline()
         # longer than the API's own bound on a wait (ORDERSAGA_MAX_WAIT_SECONDS, 30 s)
-        async with httpx.AsyncClient(base_url=api, timeout=60) as http:
+        async with (
+            httpx.AsyncClient(base_url=api, timeout=60, headers=API_KEY) as http,
+            chaos(procs, http, restartable_temporal, tmp_path, run.placed, rng) as faults,
+        ):
             placing = asyncio.create_task(place_orders(http, run, rng, chaos_orders))
-            chaos = asyncio.create_task(make_chaos(procs, run, rng, placing))
+            injecting = asyncio.create_task(make_chaos(faults, run, placing))
             await placing
-            await chaos
-        await every_order_final(temporal_client, run.orders, seconds=120 + chaos_orders)
+            await injecting
+            await every_order_final(temporal_client, run.orders, seconds=120 + chaos_orders)
+            faults.none_exited()
         violations = await auditor.run(baseline)
         assert violations == [], "\n".join(str(v) for v in violations)
         await views_agree_with_the_services(feeds, tmp_path)
     await every_service_agrees_with_the_saga(temporal_client, tmp_path, run.orders)
+    await nothing_dead_lettered(procs)
     print(
-        f"\nchaos: {len(run.orders)} orders, faults {dict(run.faults)}, answers {dict(run.answers)}"
+        f"\nchaos: {len(run.orders)} orders, faults {dict(run.faults)}, "
+        f"{faults.repeated} commands sent twice, answers {dict(run.answers)}"
     )
     assert not [code for code in run.answers if code >= 500 and code != 503]
+    assert len(run.orders) == chaos_orders, "a client retrying on 503 gets every order placed"
 
 
 async def place_orders(http: httpx.AsyncClient, run: Run, rng: random.Random, count: int) -> None:
@@ -99,51 +125,50 @@ async def place_orders(http: httpx.AsyncClient, run: Run, rng: random.Random, co
             "payment_method": "card-4242",
         }
         key = {"Idempotency-Key": uuid.uuid4().hex}
-        placed = await http.post("/orders", json=body, headers=key)
-        run.answers[placed.status_code] += 1
+        placed = await post(http, run, "/orders", body, key)
         if placed.status_code != 202:
             return
         order_id = placed.json()["order_id"]
-        run.orders.append(order_id)
+        lines = [OrderLine(sku=sku, quantity=q) for sku, q in items]
+        run.placed[order_id] = PlaceOrder(
+            order_id=order_id, customer_id=customer, items=lines, payment_method="card-4242"
+        )
         if rng.random() < 0.15:  # a customer who changes their mind at once
             await asyncio.sleep(rng.uniform(0, 0.4))
-            cancelled = await http.post(f"/orders/{order_id}/cancel", json={"reason": "chaos"})
-            run.answers[cancelled.status_code] += 1
+            await post(http, run, f"/orders/{order_id}/cancel", {"reason": "chaos"})
 
+    gap = max(0.15, PLACING_SECONDS / count)
     pending: set[asyncio.Task[None]] = set()
     for _ in range(count):
         pending.add(asyncio.create_task(one()))
-        await asyncio.sleep(rng.uniform(0.05, 0.25))
+        await asyncio.sleep(rng.uniform(gap / 3, gap * 5 / 3))
     await asyncio.gather(*pending)
 
 
-async def make_chaos(
-    procs: Processes, run: Run, rng: random.Random, placing: asyncio.Task[None]
-) -> None:
-    """While orders arrive: kill a process and bring it back a moment later, or drop every
-    broker connection; always at least one of each kind of fault."""
-    kinds = ["worker", "payment", "inventory", "projector", "broker"]
-    faults = list(kinds)
-    rng.shuffle(faults)
-    while not placing.done() or faults:
-        await asyncio.sleep(rng.uniform(1.0, 3.0))
-        fault = faults.pop() if faults else rng.choice(kinds)
+async def post(
+    http: httpx.AsyncClient, run: Run, url: str, body: object, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """As a client does: again, with the same Idempotency-Key, after the Retry-After of a 503
+    (Temporal restarting, say), for half a minute."""
+    deadline = time.monotonic() + 30
+    while True:
+        answer = await http.post(url, json=body, headers=headers)
+        run.answers[answer.status_code] += 1
+        if answer.status_code != 503 or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+
+
+async def make_chaos(chaos: Chaos, run: Run, placing: asyncio.Task[None]) -> None:
+    """While orders arrive, one fault after another: every kind at least once, in an order the
+    run's seed shuffles, then kinds drawn at random until the last order is placed."""
+    kinds = list(FAULTS)
+    chaos.rng.shuffle(kinds)
+    while not placing.done() or kinds:
+        await asyncio.sleep(chaos.rng.uniform(1.0, 3.0))
+        fault = kinds.pop() if kinds else chaos.rng.choice(FAULTS)
         run.faults[fault] += 1
-        if fault == "broker":
-            await asyncio.to_thread(close_broker_connections)
-            continue
-        procs.kill(fault)
-        await asyncio.sleep(rng.uniform(0.5, 3.0))
-        procs.start(fault)
-
-
-def close_broker_connections() -> None:
-    subprocess.run(
-        ["rabbitmqctl", "close_all_connections", "--global", "chaos"],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
+        await chaos.inject(fault)
 
 
 async def every_order_final(client: Client, orders: list[str], seconds: float) -> None:
@@ -165,6 +190,15 @@ async def status(client: Client, order_id: str) -> str:
         return (await handle.query(OrderSaga.state)).status.value
     except RPCError:
         return "UNKNOWN"
+
+
+async def nothing_dead_lettered(procs: Processes) -> None:
+    """Every fault passes: no command was given up on (a database that waited, a broker that
+    came back, a duplicate answered from its stored reply)."""
+    topology = Topology(procs.env["ORDERSAGA_BUS_PREFIX"])
+    async with await connect(procs.env["ORDERSAGA_RABBITMQ_URL"], "chaos-dead-letters") as bus:
+        letters = await DeadLetters(bus, topology, ("inventory", "payment")).list()
+    assert not letters, "\n".join(str(letter) for letter in letters)
 
 
 async def views_agree_with_the_services(feeds: Feeds, folder: Path) -> None:
