@@ -14,12 +14,14 @@
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.exceptions import ChannelInvalidStateError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
+CANCEL_SECONDS = 2.0
 
 
 class Consumer:
@@ -51,8 +54,12 @@ class Consumer:
         self._tag = await queue.consume(self._on_message)
 
     async def stop(self) -> None:
+        """Stop consuming. While the broker is away (the connection reconnecting) the consumer
+        went with its channel: the cancel then only keeps the reconnect from restoring it, and
+        its call to the broker fails or waits for the broker; neither may stop a shutdown."""
         if self._queue is not None and self._tag is not None:
-            await self._queue.cancel(self._tag)
+            with contextlib.suppress(ChannelInvalidStateError, TimeoutError):
+                await asyncio.wait_for(self._queue.cancel(self._tag), CANCEL_SECONDS)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
