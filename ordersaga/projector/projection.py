@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from ordersaga.contracts.events import EventEnvelope
 from ordersaga.contracts.queries import FeedPage
 from ordersaga.database.engine import Sessions
-from ordersaga.projector import store
+from ordersaga.projector import loading, store
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.views import SOURCES, Views
 
@@ -71,13 +71,13 @@ class Projection:
                 page = await self._feeds.page(source, after, self._batch)
                 history = [e for e in page.events if e.seq <= snapshot.seq]
                 async with self._sessions() as session, session.begin():
-                    await store.add_timeline(session, self.views, history)
+                    await loading.add_timeline(session, self.views, history)
                 seqs = [e.seq for e in page.events] + [p.seq for p in page.parked]
                 if not seqs:
                     break
                 after = max(seqs)
             async with self._sessions() as session, session.begin():
-                await store.load_snapshot(session, self.views, snapshot)
+                await loading.load_snapshot(session, self.views, snapshot)
             self.positions[source] = snapshot.seq
             self.heads[source] = max(self.heads.get(source, 0), snapshot.seq)
             log.info(

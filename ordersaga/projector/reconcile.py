@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ordersaga.contracts.snapshots import SnapshotPage
 from ordersaga.database.engine import Sessions
-from ordersaga.projector import catalog, store
+from ordersaga.projector import catalog, loading, store
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.fold import keys
 from ordersaga.projector.snapshots import OWNED_COLUMNS, owned
@@ -60,7 +60,7 @@ async def reconcile(
             for d in differences:
                 only.setdefault(d.table, set()).add(d.key)
             async with sessions() as session, session.begin():
-                await store.overwrite(session, v, page, only)
+                await loading.overwrite(session, v, page, only)
             differences = await _compare(sessions, feeds, v, await feeds.snapshot(source))
         found += differences
     if saga_ended is not None:
@@ -95,7 +95,7 @@ async def _compare(
     differences = []
     for table, rows in expected.items():
         columns = OWNED_COLUMNS[source][table]
-        blank = store.cleared(source, table)
+        blank = loading.cleared(source, table)
         for key in sorted(set(rows) | set(held[table])):
             if key in in_flight.get(table, set()):
                 continue

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.exceptions import ChannelInvalidStateError
 from pydantic import ValidationError
 
 from ordersaga.contracts.events import EventEnvelope
@@ -102,6 +103,7 @@ class Active:
 
     async def run(self, connection: AbstractRobustConnection, stop: asyncio.Event) -> None:
         await self.builds.sync()
+        await connection.ready()  # it may be reconnecting as this instance takes over
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=256)
         exchange = await declare_events_exchange(channel, self._topology)
@@ -114,13 +116,16 @@ class Active:
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await queue.cancel(tag)
+            # With the broker away the consumer went with its channel; do not wait for it.
+            with contextlib.suppress(ChannelInvalidStateError, TimeoutError):
+                await asyncio.wait_for(queue.cancel(tag), STOP_SECONDS / 5)
             async with self._between_transactions():
                 tasks += self.builds.stop()
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-            await channel.close()
+            with contextlib.suppress(ChannelInvalidStateError, TimeoutError):
+                await asyncio.wait_for(channel.close(), STOP_SECONDS / 5)
 
     @contextlib.asynccontextmanager
     async def _between_transactions(self) -> AsyncIterator[None]:

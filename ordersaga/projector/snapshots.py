@@ -67,13 +67,16 @@ def _inventory(state: InventoryState) -> Owned:
         }
         for i in state.stock_items
     }
+    # A reservation with no lines is a tombstone (released before it was made): no event ever
+    # told of it, so the views, which follow the events, do not hold it either.
     orders = {
         r.order_id: {
             "reservation": r.status,
             "priced_lines": [line.model_dump() for line in r.lines],
-            "reserved_cents": r.total_cents if r.lines else None,
+            "reserved_cents": r.total_cents,
         }
         for r in state.reservations
+        if r.lines
     }
     return {"products": products, "orders": orders}
 
@@ -95,5 +98,6 @@ def _payment(state: PaymentState) -> Owned:
             "captured_cents": a.amount_cents if a.status == "CAPTURED" else 0,
         }
         for a in state.authorizations
+        if a.customer_id is not None  # a tombstone (voided before it was made): no event
     }
     return {"customers": customers, "orders": orders}
