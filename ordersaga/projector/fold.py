@@ -223,7 +223,8 @@ def _lines(lines: list[Any]) -> str:
 
 
 def search_text(order: Row) -> str:
-    """What `q=` finds an order by: its id, customer, status, reason and SKUs."""
-    skus = " ".join(line["sku"] for line in order["lines"] or order["priced_lines"])
+    """What `q=` finds an order by: its id, customer, status, reason and SKUs (all the orders
+    service's, so it writes this column alone)."""
+    skus = " ".join(line["sku"] for line in order["lines"])
     parts = (order["order_id"], order["customer_id"], order["status"], order["reason"], skus)
     return " ".join(part for part in parts if part)

@@ -46,9 +46,8 @@ async def overwrite(
             if table_name == "orders":
                 row["placed_at"] = row["placed_at"] or placed.get(k)
                 row["search_text"] = search_text(row)
-        await store.upsert(
-            session, table, [r for r in found.values() if len(r) == len(table.columns)]
-        )
+        whole = [r for r in found.values() if len(r) == len(table.columns)]
+        await store.upsert(session, table, whole, store.written_by(page.source, table_name))
     if page.source == "orders":
         wanted = None if only is None else only.get("orders", set())
         skus = [

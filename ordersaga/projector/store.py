@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, case, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ordersaga.contracts.events import EventEnvelope
@@ -27,6 +27,7 @@ from ordersaga.projector.fold import (
     search_text,
     utc,
 )
+from ordersaga.projector.snapshots import OWNED_COLUMNS
 from ordersaga.projector.views import Views
 
 CHUNK = 500
@@ -94,7 +95,7 @@ async def apply(
             fold(rows, item)
         except Unappliable as error:
             dead.append(_dead(source, item.seq, item.event.kind, str(error)))
-    await write(session, v, rows)
+    await write(session, v, rows, source)
     if dead:
         await session.execute(insert_for(session, v.dead_letters).on_conflict_do_nothing(), dead)
     last = run[-1].seq
@@ -124,8 +125,17 @@ async def load(session: AsyncSession, v: Views, events: Sequence[EventEnvelope])
     return rows
 
 
-async def write(session: AsyncSession, v: Views, rows: Rows) -> None:
-    """Write back every changed row, and add the timeline entries and SKU index rows."""
+def written_by(source: str, table: str) -> tuple[str, ...]:
+    """The columns of `table` that `source`'s events and snapshot write: the ones it owns, and
+    for the orders service also when the order was placed and what search finds it by."""
+    extra = ("placed_at", "search_text") if (source, table) == ("orders", "orders") else ()
+    return OWNED_COLUMNS[source].get(table, ()) + extra
+
+
+async def write(session: AsyncSession, v: Views, rows: Rows, source: str) -> None:
+    """Write back every changed row, and add the timeline entries and SKU index rows. Only the
+    source's own columns of an existing row are updated: another source's transaction, applied
+    beside this one (PostgreSQL's READ COMMITTED), may have just changed the others."""
     for name, table, found in (
         ("orders", v.orders, rows.orders),
         ("products", v.products, rows.products),
@@ -135,7 +145,7 @@ async def write(session: AsyncSession, v: Views, rows: Rows) -> None:
         if name == "orders":
             for row in changed:
                 row["search_text"] = search_text(row)
-        await upsert(session, table, changed)
+        await upsert(session, table, changed, written_by(source, name))
     if rows.timeline:
         await session.execute(
             insert_for(session, v.timeline).on_conflict_do_nothing(), rows.timeline
@@ -145,13 +155,20 @@ async def write(session: AsyncSession, v: Views, rows: Rows) -> None:
         await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), skus)
 
 
-async def upsert(session: AsyncSession, table: Table, rows: list[Row]) -> None:
+async def upsert(
+    session: AsyncSession, table: Table, rows: list[Row], columns: Sequence[str]
+) -> None:
+    """Insert the rows whole; of a row that exists, update `columns` (and `updated_at`, if
+    the table has it, only forwards)."""
     if not rows:
         return
     statement = insert_for(session, table)
     keys = [c.name for c in table.primary_key.columns]
-    columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=columns), rows)
+    new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
+    if "updated_at" in table.c:
+        later = statement.excluded.updated_at > table.c.updated_at
+        new["updated_at"] = case((later, statement.excluded.updated_at), else_=table.c.updated_at)
+    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=new), rows)
 
 
 async def rows_by_key(
