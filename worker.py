@@ -1,8 +1,8 @@
 """The worker process: runs the OrderSaga workflow and its activities, owns the orders database.
 
-Its composition root: the orders database (at head), its outbox relay and its query consumer
-(the orders feed, head and snapshot a read model reads), the RabbitMQ request client, the
-Temporal client and the Worker, built here and closed here. It refuses to start on
+Its composition root: the orders database hosted as a service (at head, its outbox relay, the
+feed, head and snapshot a read model reads), the RabbitMQ request client, the Temporal client
+and the Worker, built here and closed here. It refuses to start on
 a namespace that lacks the saga's search attributes (every saga would fail its workflow tasks
 after its first steps). On SIGTERM in-flight activities get `graceful_shutdown_seconds` to
 finish; unfinished workflow tasks are picked up by another worker.
@@ -23,19 +23,13 @@ from activities.notification_activities import notify_customer
 from activities.order_activities import OrderActivities
 from activities.participant_activities import ParticipantActivities
 from ordersaga import temporal
-from ordersaga.database.messaging_tables import messaging_tables
-from ordersaga.database.migrated import migrated_database
 from ordersaga.process import run_until_signalled
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
-from ordersaga.services.host.hosting import consume_queries
-from ordersaga.services.host.queries import Queries
-from ordersaga.services.host.relay import OutboxRelay, stopped
-from ordersaga.services.orders import MIGRATIONS
-from ordersaga.services.orders.models import Base
+from ordersaga.services.host.hosting import hosting
 from ordersaga.services.orders.service import ORDERS
-from ordersaga.settings import WorkerSettings
+from ordersaga.settings import ServiceSettings, WorkerSettings
 from workflows.order_saga import OrderSaga
 
 log = logging.getLogger("ordersaga.worker")
@@ -65,27 +59,26 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
     topology = Topology(settings.bus_prefix)
     client = client or await temporal.connect(settings)
     await require_search_attributes(client)
+    # The orders database is hosted like any service (its relay, its feed and snapshot); the
+    # saga's activities write it.
+    orders_db = ServiceSettings(
+        rabbitmq_url=settings.rabbitmq_url,
+        bus_prefix=settings.bus_prefix,
+        orders_db_url=settings.orders_db_url,
+    )
     async with (
-        migrated_database(settings.orders_db_url, MIGRATIONS) as sessions,
+        hosting(ORDERS, orders_db) as orders,
         await connect(settings.rabbitmq_url, "worker") as connection,
     ):
-        tables = messaging_tables(Base.metadata)
-        relay = OutboxRelay("orders", sessions, tables, topology)
-        relaying = asyncio.create_task(relay.run(connection))
-        queries = await consume_queries(
-            connection, "orders", Queries(ORDERS, sessions, tables), topology, prefetch=32
-        )
         requests = RequestClient(connection, topology)
         await requests.start()
         activities = activities_of(
-            OrderActivities(sessions, relay.notify), ParticipantActivities(requests)
+            OrderActivities(orders.sessions, orders.relay.notify), ParticipantActivities(requests)
         )
         try:
             async with _worker(settings, client, activities) as worker:
                 yield worker
         finally:
-            await queries.stop()
-            await stopped(relay, relaying)
             await requests.close()
 
 

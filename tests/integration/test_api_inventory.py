@@ -14,7 +14,7 @@ from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.host.hosting import hosting
 from ordersaga.services.inventory.service import INVENTORY
 from ordersaga.settings import ApiSettings, ServiceSettings
-from tests.support.http_api import OPERATOR, NoOrders
+from tests.support.http_api import NoOrders, serving
 
 
 @pytest.fixture
@@ -27,13 +27,8 @@ async def http(
         bus_prefix=topology.prefix,
         projector_db_url=f"sqlite+aiosqlite:///{tmp_path / 'projector.db'}",
     )
-    app = create_app(settings, temporal_client=NoOrders())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://api", headers=OPERATOR
-        ) as client:
-            yield client
+    async with serving(create_app(settings, temporal_client=NoOrders())) as client:
+        yield client
 
 
 @contextlib.asynccontextmanager

@@ -98,6 +98,17 @@ def test_an_order_inventory_could_not_take_answers_422_with_the_reason(http: Tes
         ({"customer_id": "alice; drop table"}, ["body", "customer_id"]),
         ({"customer_id": "a" * 65}, ["body", "customer_id"]),
         ({"payment_method": ""}, ["body", "payment_method"]),
+        # hostile ones
+        ({"items": [{"sku": "SKU-42", "quantity": 10**12}]}, ["body", "items", 0, "quantity"]),
+        ({"items": [{"sku": "SKU-42", "quantity": -1}]}, ["body", "items", 0, "quantity"]),
+        ({"items": [{"sku": "SKU-42", "quantity": "two"}]}, ["body", "items", 0, "quantity"]),
+        ({"items": [{"sku": "SKU-42"}]}, ["body", "items", 0, "quantity"]),
+        ({"items": "SKU-42"}, ["body", "items"]),
+        ({"customer_id": "ålice\u202e"}, ["body", "customer_id"]),
+        ({"customer_id": "a\x00"}, ["body", "customer_id"]),
+        ({"payment_method": "4242 4242 4242 4242"}, ["body", "payment_method"]),
+        ({"payment_method": "card4242424242424242"}, ["body", "payment_method"]),
+        ({"payment_method": "💳" * 10}, ["body", "payment_method"]),
     ],
 )
 def test_malformed_orders_answer_422_naming_the_field(

@@ -58,7 +58,7 @@ async def hosting(service: Service, settings: ServiceSettings) -> AsyncIterator[
         connection = await connect(settings.rabbitmq_url, f"{service.name}-service")
         async with connection, contextlib.AsyncExitStack() as stack:
             consumers = [
-                await consume_queries(
+                await _consume_queries(
                     connection, service.name, queries, topology, settings.prefetch
                 ),
             ]
@@ -95,7 +95,7 @@ async def _consume_commands(
     return consumer
 
 
-async def consume_queries(
+async def _consume_queries(
     connection: AbstractRobustConnection,
     name: str,
     queries: Queries,

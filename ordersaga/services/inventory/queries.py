@@ -4,7 +4,7 @@ Snapshot. They change nothing."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ordersaga.contracts.orders import OrderLine, PricedLine
+from ordersaga.contracts.orders import OrderLine
 from ordersaga.contracts.queries import (
     GetStock,
     ListReservations,
@@ -57,23 +57,8 @@ async def inventory_state(session: AsyncSession) -> InventoryState:
     items = await session.scalars(select(StockItem).order_by(StockItem.sku))
     reservations = await session.scalars(select(Reservation).order_by(Reservation.order_id))
     return InventoryState(
-        stock_items=[
-            StockItemState(
-                sku=i.sku,
-                name=i.name,
-                unit_price_cents=i.unit_price_cents,
-                on_hand=i.on_hand,
-                reserved=i.reserved,
-            )
-            for i in items
-        ],
+        stock_items=[StockItemState.model_validate(i, from_attributes=True) for i in items],
         reservations=[
-            ReservationState(
-                order_id=r.order_id,
-                status=r.status,
-                lines=[PricedLine.model_validate(line) for line in r.lines],
-                total_cents=r.total_cents,
-            )
-            for r in reservations
+            ReservationState.model_validate(r, from_attributes=True) for r in reservations
         ],
     )
