@@ -5,9 +5,10 @@ import json
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ordersaga.contracts.orders import OrderLine
+from ordersaga.contracts.commands import MAX_CREDIT_LIMIT_CENTS, MAX_ON_HAND, MAX_UNIT_PRICE_CENTS
+from ordersaga.contracts.orders import OrderLine, Sku
 from ordersaga.contracts.saga import SagaState
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -91,3 +92,68 @@ class OrderCancel(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+STRICT = ConfigDict(strict=True)
+"""An operator's numbers and flags as JSON gives them: `"5"` or `1.5` is no quantity, `0` no
+boolean."""
+
+
+class ProductCreate(BaseModel):
+    """A product as an operator adds it: a new SKU, its name and price, and its first stock."""
+
+    model_config = STRICT
+
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE, examples=["Kettle"])
+    unit_price_cents: int = Field(ge=0, le=MAX_UNIT_PRICE_CENTS, examples=[4900])
+    on_hand: int = Field(default=0, ge=0, le=MAX_ON_HAND, examples=[20])
+
+
+class ProductPublic(BaseModel):
+    """The product as inventory holds it once the add took effect. `existed`: it was there
+    already with this name and price, and nothing changed (`on_hand` is its stock now)."""
+
+    sku: str
+    name: str
+    unit_price_cents: int
+    on_hand: int
+    existed: bool
+    consistency_token: str | None = None
+
+
+class RestockCreate(BaseModel):
+    model_config = STRICT
+
+    quantity: int = Field(ge=1, le=MAX_ON_HAND, examples=[50], description="units to add")
+
+
+class RestockPublic(BaseModel):
+    """The restock as inventory took it: `on_hand` is the SKU's stock right after it."""
+
+    sku: str
+    quantity: int
+    on_hand: int
+    consistency_token: str | None = None
+
+
+class AccountCreate(BaseModel):
+    """A customer's account as an operator opens it. Any payment token is accepted on it but
+    `card-declined`; a blocked account declines every one."""
+
+    model_config = STRICT
+
+    customer_id: CustomerId = Field(examples=["dave"])
+    credit_limit_cents: int = Field(ge=0, le=MAX_CREDIT_LIMIT_CENTS, examples=[500_000])
+    blocked: bool = False
+
+
+class AccountPublic(BaseModel):
+    """The account as payment holds it. `existed`: it was there already with this limit and
+    blocking, and nothing changed."""
+
+    customer_id: str
+    credit_limit_cents: int
+    blocked: bool
+    existed: bool
+    consistency_token: str | None = None

@@ -7,8 +7,10 @@ with what it concerns.
 - A REJECTED or CANCELLED order holds nothing: no reservation RESERVED or COMMITTED, no
   authorization AUTHORIZED or CAPTURED. Nothing is reserved or held for an order that does
   not exist.
-- Stock is conserved per SKU: reserved = the sum of open reservations, and, against a baseline
-  taken earlier, on hand = on hand then - what was committed since.
+- Stock is conserved per SKU (stock_conservation.py): reserved = the sum of open reservations,
+  and on hand = what it started with + restocked - committed, where it started with the stock
+  it was added with (a ProductAdded in inventory's log) or, against a baseline taken earlier,
+  its stock then; restocks and added products are read from inventory's feed.
 - Money is conserved per account: captured = the sum of its captured authorizations (its
   completed orders' totals), held = the sum of its open ones.
 - No saga is stuck (running past `stuck_after`, or NEEDS_ATTENTION), every order has a saga
@@ -19,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from aio_pika.exceptions import DeliveryError
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -26,9 +29,11 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from ordersaga.contracts.snapshots import InventoryState, OrdersState, PaymentState, SnapshotPage
 from ordersaga.projector.feeds import Feeds
+from ordersaga.stock_conservation import committed, stock_in, stock_problems
 from ordersaga.temporal import ORDER_STATUS
 
 FINAL_CLOSED = ("REJECTED", "CANCELLED")
+S = TypeVar("S", InventoryState, OrdersState, PaymentState)
 SOURCE_WAIT_SECONDS = 20.0
 
 
@@ -52,10 +57,12 @@ class Saga:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Stock as it stood before a run: on hand, and what had been committed, per SKU."""
+    """Stock as it stood before a run: on hand, and what had been committed, per SKU, at
+    position `inventory_seq` of inventory's log (0 in a baseline saved before restocks were)."""
 
     on_hand: dict[str, int]
     committed: dict[str, int]
+    inventory_seq: int = 0
 
 
 SagaLister = Callable[[], Awaitable[list[Saga]]]
@@ -70,16 +77,17 @@ class Audit:
     found: list[Violation] = field(default_factory=list)
 
     async def baseline(self) -> Baseline:
-        stock = await self._inventory()
-        return Baseline(
-            {i.sku: i.on_hand for i in stock.stock_items}, _committed(stock)
-        )  # fmt: skip
+        page = await self._snapshot("inventory")
+        stock = _state(page, InventoryState)
+        on_hand = {i.sku: i.on_hand for i in stock.stock_items}
+        return Baseline(on_hand, committed(stock), page.seq)
 
     async def run(self, baseline: Baseline | None = None) -> list[Violation]:
         self.found = []
-        orders, stock, money = await self._orders(), await self._inventory(), await self._payment()
+        orders, inventory = await self._orders(), await self._snapshot("inventory")
+        stock, money = _state(inventory, InventoryState), await self._payment()
         self._orders_hold_what_they_should(orders, stock, money)
-        self._stock_is_conserved(stock, baseline)
+        await self._stock_is_conserved(stock, inventory.seq, baseline)
         self._money_is_conserved(money)
         if self.sagas is not None:
             self._sagas_match_orders(orders, await self.sagas())
@@ -119,23 +127,13 @@ class Audit:
             if order_id not in known and a.status in ("AUTHORIZED", "CAPTURED"):
                 self._flag("no-order", order_id, f"money {a.status} for an order nobody placed")
 
-    def _stock_is_conserved(self, stock: InventoryState, baseline: Baseline | None) -> None:
-        open_ = Counter[str]()
-        for r in stock.reservations:
-            if r.status == "RESERVED":
-                for line in r.lines:
-                    open_[line.sku] += line.quantity
-        committed = _committed(stock)
-        for item in stock.stock_items:
-            if item.reserved != open_[item.sku]:
-                detail = f"reserved {item.reserved}, open reservations {open_[item.sku]}"
-                self._flag("stock-reserved", item.sku, detail)
-            if baseline is not None and item.sku in baseline.on_hand:
-                sold = committed.get(item.sku, 0) - baseline.committed.get(item.sku, 0)
-                expected = baseline.on_hand[item.sku] - sold
-                if item.on_hand != expected:
-                    detail = f"on hand {item.on_hand}, expected {expected} ({sold} sold)"
-                    self._flag("stock-on-hand", item.sku, detail)
+    async def _stock_is_conserved(
+        self, stock: InventoryState, seq: int, baseline: Baseline | None
+    ) -> None:
+        came_in = await stock_in(self.feeds, baseline.inventory_seq if baseline else 0, seq)
+        before = (baseline.on_hand, baseline.committed) if baseline else (None, None)
+        for problem in stock_problems(stock, came_in, *before):
+            self._flag(problem.rule, problem.sku, problem.detail)
 
     def _money_is_conserved(self, money: PaymentState) -> None:
         captured, held = Counter[str](), Counter[str]()
@@ -182,28 +180,15 @@ class Audit:
         raise AssertionError("unreachable")
 
     async def _orders(self) -> OrdersState:
-        state = (await self._snapshot("orders")).state
-        assert isinstance(state, OrdersState)
-        return state
-
-    async def _inventory(self) -> InventoryState:
-        state = (await self._snapshot("inventory")).state
-        assert isinstance(state, InventoryState)
-        return state
+        return _state(await self._snapshot("orders"), OrdersState)
 
     async def _payment(self) -> PaymentState:
-        state = (await self._snapshot("payment")).state
-        assert isinstance(state, PaymentState)
-        return state
+        return _state(await self._snapshot("payment"), PaymentState)
 
 
-def _committed(stock: InventoryState) -> dict[str, int]:
-    sold = Counter[str]()
-    for r in stock.reservations:
-        if r.status == "COMMITTED":
-            for line in r.lines:
-                sold[line.sku] += line.quantity
-    return dict(sold)
+def _state(page: SnapshotPage, kind: type[S]) -> S:
+    assert isinstance(page.state, kind)
+    return page.state
 
 
 def _st(found: object) -> str:

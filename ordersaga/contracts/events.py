@@ -60,11 +60,52 @@ class PaymentCaptured(BaseModel):
 
 
 class CommandRejected(BaseModel):
+    """A refused command. `order_id` is empty for an operator's command (AddProduct, Restock,
+    OpenAccount): its refusal is a reply only, never an event."""
+
     kind: Literal["CommandRejected"] = "CommandRejected"
     order_id: str
     command: str
     code: RejectionCode
     reason: str
+
+
+class ProductAdded(BaseModel):
+    """A new SKU, with the stock it came with. `existed` is True only in the reply to an add of
+    a product that was there already with that name and price: a no-op, which is no event, and
+    whose `on_hand` is the stock as it stands."""
+
+    kind: Literal["ProductAdded"] = "ProductAdded"
+    sku: str
+    name: str
+    unit_price_cents: int
+    on_hand: int
+    existed: bool = False
+
+
+class StockRestocked(BaseModel):
+    """`quantity` more units of a SKU on hand; `on_hand` is what it holds now."""
+
+    kind: Literal["StockRestocked"] = "StockRestocked"
+    sku: str
+    quantity: int
+    on_hand: int
+
+
+class AccountOpened(BaseModel):
+    """A customer's account, with its credit limit. `existed` is True only in the reply to an
+    open of an account that was there already with that limit and blocking: a no-op, which is
+    no event."""
+
+    kind: Literal["AccountOpened"] = "AccountOpened"
+    customer_id: str
+    credit_limit_cents: int
+    blocked: bool
+    existed: bool = False
+
+
+CATALOG_EVENTS = (ProductAdded, StockRestocked, AccountOpened)
+"""The events of an operator's command: they concern a product or an account, never an order."""
 
 
 class OrderPlaced(BaseModel):
@@ -105,7 +146,10 @@ ParticipantEvent = Annotated[
     | PaymentAuthorized
     | AuthorizationVoided
     | PaymentCaptured
-    | CommandRejected,
+    | CommandRejected
+    | ProductAdded
+    | StockRestocked
+    | AccountOpened,
     Field(discriminator="kind"),
 ]
 Event = Annotated[
@@ -116,6 +160,9 @@ Event = Annotated[
     | AuthorizationVoided
     | PaymentCaptured
     | CommandRejected
+    | ProductAdded
+    | StockRestocked
+    | AccountOpened
     | OrderPlaced
     | OrderApproved
     | OrderCompleted

@@ -16,6 +16,9 @@ class RejectionCode(StrEnum):
     ALREADY_COMMITTED = "AlreadyCommitted"
     DUPLICATE_ORDER = "DuplicateOrder"
     INVALID_ORDER = "InvalidOrder"
+    PRODUCT_EXISTS = "ProductExists"
+    ACCOUNT_EXISTS = "AccountExists"
+    INVALID_QUANTITY = "InvalidQuantity"
 
 
 class Rejected(Exception):  # noqa: N818 - a rejection is an outcome, not an error

@@ -4,6 +4,9 @@
 here, and writes back what changed in the same transaction as the new position. An event that
 cannot be applied (it would make stock negative, it names a product the view lacks) raises
 `Unappliable` before it changes anything; the store dead-letters it and goes on.
+
+An order's events change its row and go on its timeline. An operator's (ProductAdded,
+StockRestocked, AccountOpened) concern no order: they change a product or a customer only.
 """
 
 from dataclasses import dataclass, field
@@ -11,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ordersaga.contracts.events import (
+    CATALOG_EVENTS,
+    AccountOpened,
     AuthorizationVoided,
-    CommandRejected,
     EventEnvelope,
     OrderApproved,
     OrderClosed,
@@ -20,10 +24,13 @@ from ordersaga.contracts.events import (
     OrderPlaced,
     PaymentAuthorized,
     PaymentCaptured,
+    ProductAdded,
     StockCommitted,
     StockReleased,
     StockReserved,
+    StockRestocked,
 )
+from ordersaga.projector.timeline import describe
 
 Row = dict[str, Any]
 
@@ -66,6 +73,14 @@ class Rows:
         self.changed.add(("products", sku))
         return row
 
+    def new_product(self, event: ProductAdded) -> None:
+        if event.sku in self.products:
+            raise Unappliable(f"SKU {event.sku} is in the products view already")
+        self.products[event.sku] = {"sku": event.sku, "name": event.name, "reserved": 0,
+                                    "unit_price_cents": event.unit_price_cents,
+                                    "on_hand": event.on_hand}  # fmt: skip
+        self.changed.add(("products", event.sku))
+
 
 def utc(at: datetime) -> datetime:
     """SQLite hands timezone-aware columns back naive; they were written in UTC."""
@@ -93,6 +108,12 @@ def keys(envelopes: list[EventEnvelope]) -> tuple[set[str], set[str], set[str]]:
     customers: set[str] = set()
     for envelope in envelopes:
         event = envelope.event
+        if isinstance(event, ProductAdded | StockRestocked):
+            skus.add(event.sku)
+            continue
+        if isinstance(event, AccountOpened):
+            customers.add(event.customer_id)
+            continue
         orders.add(event.order_id)
         if isinstance(event, StockReserved | StockReleased | StockCommitted):
             skus.update(line.sku for line in event.lines)
@@ -104,6 +125,9 @@ def keys(envelopes: list[EventEnvelope]) -> tuple[set[str], set[str], set[str]]:
 def fold(rows: Rows, envelope: EventEnvelope) -> None:
     """Apply one event; raises Unappliable (having changed nothing) if it cannot be."""
     event, at = envelope.event, utc(envelope.occurred_at)
+    if isinstance(event, CATALOG_EVENTS):
+        _fold_catalog(rows, event)
+        return
     _check(rows, event)
     order = rows.order(event.order_id, at)
     match event:
@@ -162,6 +186,17 @@ def fold(rows: Rows, envelope: EventEnvelope) -> None:
     )
 
 
+def _fold_catalog(rows: Rows, event: ProductAdded | StockRestocked | AccountOpened) -> None:
+    """An operator's event: a product or a customer changes; no order, no timeline."""
+    match event:
+        case ProductAdded():
+            rows.new_product(event)
+        case StockRestocked():
+            rows.product(event.sku)["on_hand"] += event.quantity
+        case AccountOpened():
+            rows.customer(event.customer_id)["credit_limit_cents"] = event.credit_limit_cents
+
+
 _STATUS = {
     "OrderApproved": "APPROVED",
     "OrderCompleted": "COMPLETED",
@@ -190,36 +225,6 @@ def _check(rows: Rows, event: Any) -> None:
                 f"{event.kind} of {line.quantity} x {line.sku} would leave {reserved} reserved "
                 f"of {on_hand} on hand"
             )
-
-
-def describe(envelope: EventEnvelope) -> str:
-    """One line for an order's timeline."""
-    event = envelope.event
-    match event:
-        case OrderPlaced():
-            return f"placed by {event.customer_id}: {_lines(event.items)}"
-        case OrderApproved() | OrderCompleted():
-            return f"{_STATUS[event.kind].lower()}, total {event.total_cents / 100:.2f}"
-        case OrderClosed():
-            return f"{event.status.lower()}: {event.reason}"
-        case StockReserved():
-            return f"reserved {_lines(event.lines)}, {event.total_cents / 100:.2f}"
-        case StockReleased() | StockCommitted():
-            what = _lines(event.lines) if event.lines else "nothing (no reservation)"
-            return f"{_STATUS[event.kind].lower()} {what}"
-        case PaymentAuthorized():
-            return f"authorized {event.amount_cents / 100:.2f} on {event.customer_id}'s account"
-        case AuthorizationVoided():
-            return f"voided {event.amount_cents / 100:.2f}"
-        case PaymentCaptured():
-            return f"captured {event.amount_cents / 100:.2f}"
-        case CommandRejected():
-            return f"{event.command} refused ({event.code}): {event.reason}"
-    return event.kind
-
-
-def _lines(lines: list[Any]) -> str:
-    return ", ".join(f"{line.quantity} x {line.sku}" for line in lines)
 
 
 def search_text(order: Row) -> str:

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ordersaga.contracts.events import EventEnvelope
+from ordersaga.contracts.events import CATALOG_EVENTS, EventEnvelope
 from ordersaga.contracts.snapshots import SnapshotPage
 from ordersaga.database.engine import insert_for
 from ordersaga.projector import store
-from ordersaga.projector.fold import Row, describe, new_customer, new_order, search_text
+from ordersaga.projector.fold import Row, new_customer, new_order, search_text
 from ordersaga.projector.snapshots import OWNED_COLUMNS, owned, placed_at
+from ordersaga.projector.timeline import describe
 from ordersaga.projector.views import Views
 
 
@@ -68,7 +69,8 @@ def cleared(source: str, table_name: str) -> dict[str, Any]:
 
 
 async def add_timeline(session: AsyncSession, v: Views, events: Iterable[EventEnvelope]) -> None:
-    """Timeline entries only (a backfill's history before its watermark)."""
+    """Timeline entries only (a backfill's history before its watermark); an operator's
+    events (a product added, a restock, an account opened) concern no order and have none."""
     entries = [
         {
             "source": e.source,
@@ -79,6 +81,7 @@ async def add_timeline(session: AsyncSession, v: Views, events: Iterable[EventEn
             "detail": describe(e),
         }  # fmt: skip
         for e in events
+        if not isinstance(e.event, CATALOG_EVENTS)
     ]
     if entries:
         await session.execute(insert_for(session, v.timeline).on_conflict_do_nothing(), entries)

@@ -18,7 +18,7 @@ from aio_pika.abc import (
 )
 from pydantic import BaseModel
 
-from ordersaga.contracts.commands import Command
+from ordersaga.contracts.commands import Command, OperatorCommand
 from ordersaga.contracts.replies import Reply
 from ordersaga.rabbitmq.topology import Topology, declare_command_queue
 
@@ -52,7 +52,9 @@ class RequestClient:
         if self._channel is not None:
             await self._channel.close()
 
-    async def send_command(self, service: str, command: Command, timeout: float) -> Reply:
+    async def send_command(
+        self, service: str, command: Command | OperatorCommand, timeout: float
+    ) -> Reply:
         """Send a command to a participant and wait for its reply."""
         if service not in self._declared:
             await declare_command_queue(self._require_channel(), self._topology, service)

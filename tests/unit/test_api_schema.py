@@ -1,5 +1,5 @@
-"""schemathesis against the app's own OpenAPI schema, on the fake saga gateway and a real
-(SQLite) read model, with an operator's key: every operation, and sequences through the
+"""schemathesis against the app's own OpenAPI schema, on the fake saga gateway and catalog and a
+real (SQLite) read model, with an operator's key: every operation, and sequences through the
 schema's links (place -> read -> cancel), answer within the schema and never 5xx."""
 
 import asyncio
@@ -17,6 +17,7 @@ from ordersaga.database.engine import create_engine
 from ordersaga.projector import catalog, store
 from ordersaga.projector.views import builds, serving, views
 from tests.unit.api_fakes import OPERATOR, SETTINGS, FakeOrders, FakePositions, FakeStock
+from tests.unit.catalog_fakes import FakeCatalog
 
 BEYOND_THE_SCHEMA = [positive_data_acceptance]
 """An order's rules that JSON Schema cannot say (one line per SKU, at most 10,000 units in all)
@@ -34,6 +35,7 @@ def _app() -> FastAPI:
         temporal_client=FakeOrders(),
         request_client=FakeStock(),
         positions=FakePositions(),
+        catalog=FakeCatalog(),
     )
 
 

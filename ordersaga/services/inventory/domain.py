@@ -79,3 +79,19 @@ def already_committed(order_id: str) -> Rejected:
 
 def nothing_to_commit(order_id: str) -> Rejected:
     return Rejected(RejectionCode.NOTHING_TO_COMMIT, f"order {order_id} has no reservation")
+
+
+def product_exists(sku: str, name: str, unit_price_cents: int) -> Rejected:
+    """An add of a SKU that inventory has with another name or price."""
+    return Rejected(
+        RejectionCode.PRODUCT_EXISTS,
+        f"{sku} exists already as {name!r} at {unit_price_cents} cents; "
+        "a product's name and price do not change, and more stock comes with a restock",
+    )
+
+
+def too_much_stock(sku: str, on_hand: int, quantity: int, most: int) -> Rejected:
+    return Rejected(
+        RejectionCode.INVALID_QUANTITY,
+        f"{sku} has {on_hand} on hand; {quantity} more would pass the most a SKU holds, {most}",
+    )

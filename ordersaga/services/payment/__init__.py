@@ -1,1 +1,2 @@
-"""The payment participant: authorizes, voids and captures an order's payment."""
+"""The payment participant: authorizes, voids and captures an order's payment, and opens
+customers' accounts."""

@@ -56,3 +56,13 @@ def cannot_void_captured(order_id: str) -> Rejected:
 def nothing_to_capture(order_id: str, status: str | None) -> Rejected:
     state = "no authorization" if status is None else f"the authorization is {status}"
     return Rejected(RejectionCode.NOTHING_TO_CAPTURE, f"order {order_id}: {state}")
+
+
+def account_exists(customer_id: str, credit_limit_cents: int, blocked: bool) -> Rejected:
+    """An open of an account that payment has with another limit or blocking."""
+    state = "blocked" if blocked else "not blocked"
+    return Rejected(
+        RejectionCode.ACCOUNT_EXISTS,
+        f"{customer_id} has an account already, with a limit of {credit_limit_cents} cents, "
+        f"{state}",
+    )
