@@ -31,6 +31,7 @@ from ordersaga.contracts.events import (
     StockReserved,
 )
 from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.telemetry.logs import bind_order
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -64,6 +65,8 @@ class ParticipantActivities:
         return await self._send("payment", command, PaymentCaptured)
 
     async def _send(self, service: str, command: Command, expected: type[R]) -> R:
+        # The activity runs in a task of its own: its lines (the SDK's too) carry the command.
+        bind_order(order_id=getattr(command, "order_id", None), command_id=command.command_id)
         wait = _reply_wait_seconds()
         try:
             reply = await self._client.send_command(service, command, timeout=wait)

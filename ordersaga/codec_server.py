@@ -85,8 +85,10 @@ def _bad_request(reason: str) -> Response:
 def main() -> None:
     import uvicorn
 
+    from ordersaga.telemetry.logs import configure_logging
+
     settings = CodecServerSettings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings, "codec-server")
     try:
         app = create_app(settings)
     except NoPayloadKeys as missing:
@@ -106,4 +108,5 @@ def main() -> None:
         host=settings.codec_host,
         port=settings.codec_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through configure_logging's handler
     )

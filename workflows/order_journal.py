@@ -1,5 +1,6 @@
 """What an order's saga shows while it runs: its step log, its search attributes and its current
-details in the Temporal UI, and the state the `state` query returns."""
+details in the Temporal UI, the state the `state` query returns, and its metrics
+(saga_metrics.py)."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from ordersaga import temporal
     from ordersaga.contracts.orders import OrderStatus
     from ordersaga.contracts.saga import PlaceOrder, SagaState, StepOutcome, StepRecord
+    from workflows.saga_metrics import SagaMetrics
 
 
 class OrderJournal:
@@ -18,6 +20,7 @@ class OrderJournal:
             order_id=order.order_id, customer_id=order.customer_id, status=OrderStatus.PENDING
         )
         self._step = "create-order"
+        self._metrics = SagaMetrics()
 
     @property
     def status(self) -> str:
@@ -25,11 +28,13 @@ class OrderJournal:
 
     def at(self, step: str) -> None:
         self._step = step
+        self._metrics.step_began(step)
 
     def log(self, step: str, outcome: StepOutcome, detail: str) -> None:
         self.state.steps.append(
             StepRecord(step=step, outcome=outcome, detail=detail, at=workflow.now())
         )
+        self._metrics.logged(step, outcome)
 
     def set_reason(self, reason: str) -> None:
         self.state.reason = reason
@@ -48,6 +53,7 @@ class OrderJournal:
             updates.append(temporal.REJECTION_REASON.value_set(reason_code))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
+        self._metrics.status(state.status, reason_code)
 
     def _details(self) -> str:
         state = self.state

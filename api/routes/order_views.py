@@ -17,6 +17,7 @@ from ordersaga.contracts.orders import OrderStatus
 from ordersaga.contracts.saga import SagaState
 from ordersaga.contracts.views import AsOf, OrderFilter, OrderPage, OrderView
 from ordersaga.projector.reads import BadCursor, NotServing
+from ordersaga.telemetry.logs import bind_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -39,6 +40,7 @@ async def read_order(
 ) -> OrderView:
     """The order as the read model holds it: status, lines, totals, reservation and payment,
     the reason, and the timeline of every event from every service."""
+    bind_order(order_id=order_id)
     try:
         found = await read_model.order(order_id)
     except NotServing:  # the projector is still filling the read model

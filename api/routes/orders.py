@@ -15,6 +15,8 @@ from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
 from ordersaga.access import Principal
 from ordersaga.contracts.rejections import RejectionCode
 from ordersaga.contracts.saga import PlaceOrder
+from ordersaga.telemetry.logs import bind_order
+from ordersaga.temporal import workflow_id
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -93,6 +95,7 @@ async def create_order(
     customer = customer_of(caller, order.customer_id)
     order = order.model_copy(update={"customer_id": customer})
     order_id = order_id_for(customer, idempotency_key)
+    bind_order(order_id=order_id, workflow_id=workflow_id(order_id))
     place = PlaceOrder(order_id=order_id, timeouts=settings.saga_timeouts, **order.model_dump())
     state = await orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/orders/{order_id}"
@@ -115,6 +118,7 @@ async def create_order(
 )
 async def read_saga(order_id: OrderId, orders: OrdersDep, caller: Caller) -> OrderPublic:
     """The saga's live state: its status, the reason it ended so, its total and its step log."""
+    bind_order(order_id=order_id, workflow_id=workflow_id(order_id))
     state = await orders.state(order_id)
     if not caller.may_see(state.customer_id):
         raise OrderNotFound(order_id)  # another customer's order is not theirs to know of
@@ -138,6 +142,7 @@ async def cancel_order(
     body: OrderCancel | None = None,
 ) -> OrderPublic:
     """Cancel an order before it is approved (its steps are undone); 409 once it is."""
+    bind_order(order_id=order_id, workflow_id=workflow_id(order_id))
     await _own(orders, caller, order_id)
     reason = (body or OrderCancel()).reason
     outcome = await orders.cancel(order_id, reason, settings.max_wait_seconds)
@@ -160,6 +165,7 @@ async def retry_compensation(
     _: Operator,
 ) -> OrderPublic:
     """Operator: retry the compensation of an order that NEEDS_ATTENTION; 409 otherwise."""
+    bind_order(order_id=order_id, workflow_id=workflow_id(order_id))
     outcome = await orders.retry_compensation(order_id, settings.max_wait_seconds)
     return await _tokened(response, positions, _answer(response, outcome))
 

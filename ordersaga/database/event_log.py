@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ordersaga.contracts.events import Event, EventEnvelope
 from ordersaga.contracts.queries import ParkedEvent
 from ordersaga.database.messaging_tables import MessagingTables
+from ordersaga.telemetry.tracing import current_trace_context
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
 
@@ -25,16 +26,23 @@ _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
 async def append_events(
     session: AsyncSession, tables: MessagingTables, events: Sequence[BaseModel]
 ) -> int:
-    """Append events in the caller's transaction; returns the last sequence number used."""
+    """Append events in the caller's transaction; returns the last sequence number used. Each
+    row keeps the current trace context (tracing on), for the relay to publish it in."""
     if not events:
         return 0
     last = await _advance_sequence(session, tables, len(events))
     first = last - len(events) + 1
-    now = datetime.now(UTC)
+    now, traced = datetime.now(UTC), current_trace_context()
     await session.execute(
         tables.events.insert(),
         [
-            {"seq": first + i, "kind": e.kind, "payload": e.model_dump_json(), "occurred_at": now}  # type: ignore[attr-defined]
+            {
+                "seq": first + i,
+                "kind": e.kind,  # type: ignore[attr-defined]
+                "payload": e.model_dump_json(),
+                "occurred_at": now,
+                "trace_context": traced,
+            }
             for i, e in enumerate(events)
         ],
     )
@@ -87,12 +95,14 @@ async def read_unpublished(
     """Committed events the relay has not published (nor parked), in order."""
     ev = tables.events
     rows = await session.execute(
-        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at)
+        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at, ev.c.trace_context)
         .where(ev.c.published_at.is_(None), ev.c.parked_reason.is_(None))
         .order_by(ev.c.seq)
         .limit(limit)
     )
-    return [EventRow(row.seq, row.kind, row.payload, row.occurred_at) for row in rows]
+    return [
+        EventRow(row.seq, row.kind, row.payload, row.occurred_at, row.trace_context) for row in rows
+    ]
 
 
 async def mark_published(session: AsyncSession, tables: MessagingTables, seqs: list[int]) -> None:
@@ -114,6 +124,7 @@ class EventRow:
     kind: str
     payload: str
     occurred_at: datetime
+    trace_context: str | None = None
 
 
 def envelope(source: str, row: Any) -> EventEnvelope:

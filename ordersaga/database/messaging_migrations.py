@@ -59,3 +59,15 @@ def drop_messaging_tables_v2() -> None:
     op.drop_table("leases")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("parked_reason")
+
+
+def add_trace_context_v3() -> None:
+    """v3: an event row keeps the trace context of the transaction that recorded it (NULL with
+    tracing off), so the relay publishes it in the same trace."""
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("trace_context", sa.Text()))
+
+
+def drop_trace_context_v3() -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("trace_context")

@@ -58,6 +58,8 @@ def _define(metadata: MetaData) -> None:
         Column("occurred_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True), nullable=True, index=True),
         Column("parked_reason", Text, nullable=True),
+        # The W3C trace context of the transaction that recorded the event (tracing on).
+        Column("trace_context", Text, nullable=True),
     )
     Table(
         "event_sequence",

@@ -1,7 +1,8 @@
 """The builds the active projector keeps up with the sources, in step with the catalog: a
 new build is filled (backfilled from the snapshots, then caught up) in the background, a build
 that has caught up is marked ready and, if asked, switched to, and a dropped build's tables go.
-When no build of this code's shape serves, one is requested."""
+When no build of this code's shape serves, one is requested. Each sync records how far the
+serving build is behind each source (metrics.py)."""
 
 import asyncio
 import logging
@@ -12,6 +13,7 @@ from aio_pika.exceptions import DeliveryError
 from ordersaga.database.engine import Sessions
 from ordersaga.projector import catalog, store
 from ordersaga.projector.feeds import Feeds
+from ordersaga.projector.metrics import record_lag
 from ordersaga.projector.projection import Projection
 from ordersaga.projector.views import SHAPE, SOURCES, views
 
@@ -57,6 +59,7 @@ class Builds:
             projection = self.projections[b.build]
             if b.state == "building" and projection.caught_up():
                 await self._ready(b, current)
+        record_lag(self.projections, current)
 
     async def _add(self, build: int) -> None:
         projection = Projection(

@@ -7,6 +7,7 @@ that cannot be applied, and positions the source parked, go to the build's dead 
 the reason; the position moves past them and the other orders go on.
 """
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -27,8 +28,12 @@ from ordersaga.projector.fold import (
     search_text,
     utc,
 )
+from ordersaga.projector.metrics import count_dead_letters
 from ordersaga.projector.snapshots import OWNED_COLUMNS
 from ordersaga.projector.views import Views
+from ordersaga.telemetry.logs import order_context
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500
 
@@ -91,13 +96,17 @@ async def apply(
         if isinstance(item, ParkedEvent):
             dead.append(_dead(source, item.seq, item.kind, f"parked by {source}: {item.reason}"))
             continue
-        try:
-            fold(rows, item)
-        except Unappliable as error:
-            dead.append(_dead(source, item.seq, item.event.kind, str(error)))
+        with order_context(order_id=getattr(item.event, "order_id", None)):  # for its lines
+            try:
+                fold(rows, item)
+            except Unappliable as error:
+                log.warning("%s event %d (%s) does not apply: %s; dead-lettered",
+                            source, item.seq, item.event.kind, error)  # fmt: skip
+                dead.append(_dead(source, item.seq, item.event.kind, str(error)))
     await write(session, v, rows, source)
     if dead:
         await session.execute(insert_for(session, v.dead_letters).on_conflict_do_nothing(), dead)
+        count_dead_letters(source, len(dead))
     last = run[-1].seq
     await move(session, v, source, after, last)
     return last

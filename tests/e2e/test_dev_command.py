@@ -49,6 +49,10 @@ async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(
     output = (tmp_path / "dev.log").read_text(errors="replace")
     assert code == 0, output
     assert "stopping everything" in output
+    # The dev server's shutdown noise is not shown to a user who pressed Ctrl-C.
+    stopping = output[output.index("stopping everything") :]
+    assert "network dial error" not in stopping and "Failed to poll" not in stopping, stopping
+    assert " temporal | " in output  # its startup banner is
     assert {p.name for p in (tmp_path / ".ordersaga").iterdir()} >= {
         "inventory.db",
         "payment.db",

@@ -5,6 +5,9 @@ and appends the events (the transactional outbox).
 A redelivered or re-sent command finds its stored reply and changes nothing. A rejection rolls
 back whatever the rule had changed (a savepoint) but is itself recorded, so a re-sent command
 is rejected the same way.
+
+Each command handled is counted (metrics.py): applied for the first time (accepted or
+rejected), or deduplicated (answered from the stored reply), by service and command kind.
 """
 
 from typing import Any
@@ -20,11 +23,24 @@ from ordersaga.database.event_log import append_events
 from ordersaga.database.messaging_tables import MessagingTables
 from ordersaga.database.processed_commands import store_reply, stored_reply
 from ordersaga.services.host.service import Outcome, Rule, Service
+from ordersaga.telemetry.metrics import (
+    COMMANDS_DEDUPLICATED,
+    COMMANDS_HANDLED,
+    NO_METER,
+    Meter,
+)
 
 
 class Commands:
-    def __init__(self, service: Service, sessions: Sessions, tables: MessagingTables) -> None:
+    def __init__(
+        self,
+        service: Service,
+        sessions: Sessions,
+        tables: MessagingTables,
+        meter: Meter = NO_METER,
+    ) -> None:
         self._service, self._sessions, self._tables = service, sessions, tables
+        self._meter = meter
 
     def parse(self, body: bytes) -> Any:
         return self._service.commands.validate_json(body)
@@ -40,18 +56,27 @@ class Commands:
                 reply = await stored_reply(session, self._tables, command.command_id)
             if reply is None:
                 raise
+            self._deduplicated(command)
             return reply
 
     async def _once(self, command: Any, rule: Rule) -> Reply:
         async with self._sessions() as session, session.begin():
             previous = await stored_reply(session, self._tables, command.command_id)
             if previous is not None:
+                self._deduplicated(command)
                 return previous
             outcome = await _apply(session, command, rule)
             reply = Reply(command_id=command.command_id, body=outcome.body)
             await store_reply(session, self._tables, command.kind, reply)
             await append_events(session, self._tables, [outcome.body] if outcome.changed else [])
-            return reply
+        verdict = "rejected" if isinstance(outcome.body, CommandRejected) else "accepted"
+        self._meter.count(
+            COMMANDS_HANDLED, service=self._service.name, command=command.kind, outcome=verdict
+        )
+        return reply
+
+    def _deduplicated(self, command: Any) -> None:
+        self._meter.count(COMMANDS_DEDUPLICATED, service=self._service.name, command=command.kind)
 
 
 async def _apply(session: AsyncSession, command: Any, rule: Rule) -> Outcome:

@@ -11,6 +11,12 @@
   way every time: the message is dead-lettered at once, with the error as its reason.
 - The ack comes only after the reply is published, so a crash in between redelivers the command,
   and the idempotent handler answers it again from the stored reply.
+- Stopping drains: the consumer is cancelled (basic.cancel, no new deliveries), the handlers in
+  flight finish for up to a bound and send their replies and acks; a handler still running
+  then is cancelled, and its message, never acked, goes back to the queue when the channel
+  closes. A message delivered after the cancel is not handled: it is left for redelivery too.
+- Every line logged while a message is handled carries the command's (or query's) `order_id`
+  and `command_id` (ordersaga/telemetry/logs.py).
 """
 
 import asyncio
@@ -27,12 +33,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ordersaga.rabbitmq.topology import Topology
+from ordersaga.telemetry.logs import order_context
+from ordersaga.telemetry.metrics import DEAD_LETTERS, NO_METER, Meter
 
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 CANCEL_SECONDS = 2.0
+DRAIN_SECONDS = 10.0
 
 
 class Consumer:
@@ -43,37 +52,70 @@ class Consumer:
         service: str,
         parse: Callable[[bytes], Any],
         handle: Callable[[Any], Awaitable[BaseModel]],
+        meter: Meter = NO_METER,
     ) -> None:
         self._channel, self._topology, self._service = channel, topology, service
-        self._parse, self._handle = parse, handle
+        self._parse, self._handle, self._meter = parse, handle, meter
         self._tag: str | None = None
         self._queue: AbstractQueue | None = None
+        self._stopping = asyncio.Event()
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     async def start(self, queue: AbstractQueue) -> None:
         self._queue = queue
         self._tag = await queue.consume(self._on_message)
 
-    async def stop(self) -> None:
-        """Stop consuming. While the broker is away (the connection reconnecting) the consumer
+    async def stop(self, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Stop consuming, then drain: the handlers in flight get `drain_seconds` to finish
+        (reply and ack); those still running then are cancelled, their messages left unacked
+        for redelivery. While the broker is away (the connection reconnecting) the consumer
         went with its channel: the cancel then only keeps the reconnect from restoring it, and
         its call to the broker fails or waits for the broker; neither may stop a shutdown."""
+        self._stopping.set()
         if self._queue is not None and self._tag is not None:
             with contextlib.suppress(ChannelInvalidStateError, TimeoutError):
                 await asyncio.wait_for(self._queue.cancel(self._tag), CANCEL_SECONDS)
+        await self._drain(drain_seconds)
+
+    async def _drain(self, seconds: float) -> None:
+        running = set(self._in_flight)
+        if not running:
+            return
+        log.info("%s: stopped consuming; %d message(s) in flight get up to %.0fs to finish",
+                 self._service, len(running), seconds)  # fmt: skip
+        _, unfinished = await asyncio.wait(running, timeout=seconds)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        log.info("%s: drained: %d finished, %d left unacked for redelivery",
+                 self._service, len(running) - len(unfinished), len(unfinished))  # fmt: skip
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        if self._stopping.is_set():
+            return  # delivered after the cancel: unacked, it is redelivered
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            await self._take(message)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _take(self, message: AbstractIncomingMessage) -> None:
         try:
             request = self._parse(message.body)
         except (ValidationError, ValueError) as error:
             await self._dead_letter(message, _describe(error))
             return
-        try:
-            reply = await self._handle(request)
-        except Exception as error:
-            await self._failed(message, error)
-            return
-        await self._reply(message, reply)
-        await message.ack()
+        ids = {key: getattr(request, key, None) for key in ("order_id", "command_id")}
+        with order_context(**ids):
+            try:
+                reply = await self._handle(request)
+            except Exception as error:
+                await self._failed(message, error)
+                return
+            await self._reply(message, reply)
+            await message.ack()
 
     async def _failed(self, message: AbstractIncomingMessage, error: Exception) -> None:
         if not passes(error):
@@ -86,7 +128,8 @@ class Consumer:
         log.warning(
             "%s: handler failed (%r); the broker redelivers it in %.1fs", self._service, error, wait
         )
-        await asyncio.sleep(wait)
+        with contextlib.suppress(TimeoutError):  # stopping cuts the wait short
+            await asyncio.wait_for(self._stopping.wait(), wait)
         await message.nack(requeue=True)
 
     async def _reply(self, message: AbstractIncomingMessage, reply: BaseModel) -> None:
@@ -104,6 +147,7 @@ class Consumer:
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         log.warning("%s: dead-lettering a message: %s", self._service, reason)
+        self._meter.count(DEAD_LETTERS, service=self._service)
         exchange = await self._channel.get_exchange(self._topology.dead_letter_exchange)
         await exchange.publish(
             Message(

@@ -11,6 +11,8 @@ sequence order, then marks them published.
   relay starts over after a growing wait (tenacity), until it is cancelled.
 - It skips nothing: a row that no longer parses is parked with its reason (logged as an error,
   kept in the log and reported by the feed) and the events after it go on.
+- With tracing on, an event is published in the trace of the transaction that recorded it (the
+  row's `trace_context`), and the message's headers carry that trace on to the projector.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
-from ordersaga.database.engine import Sessions
+from ordersaga.database.engine import Sessions, consistent_reader
 from ordersaga.database.event_log import (
     envelope,
     mark_published,
@@ -37,6 +39,7 @@ from ordersaga.database.event_log import (
 from ordersaga.database.leases import hold
 from ordersaga.database.messaging_tables import MessagingTables
 from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
+from ordersaga.telemetry.tracing import resumed
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ class OutboxRelay:
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._source, self._sessions, self._tables = source, sessions, tables
+        self._reader = consistent_reader(sessions)
         self._topology, self._poll_seconds, self._batch = topology, poll_seconds, batch
         self._lease_seconds = lease_seconds
         self._wake = asyncio.Event()
@@ -125,8 +129,9 @@ class OutboxRelay:
         return until is not None
 
     async def relay_once(self, exchange: AbstractExchange) -> int:
-        """Publish one batch; returns how many rows it settled (published or parked)."""
-        async with self._sessions() as session, session.begin():
+        """Publish one batch; returns how many rows it settled (published or parked). The rows
+        are read without the write lock; only marking them published takes it."""
+        async with self._reader() as session, session.begin():
             rows = await read_unpublished(session, self._tables, self._batch)
         published: list[int] = []
         for row in rows:
@@ -142,8 +147,10 @@ class OutboxRelay:
                 message_id=f"{self._source}:{row.seq}",
                 type=row.kind,
             )
-            # Not mandatory: nobody may be bound yet; the feed, not the bus, is the truth.
-            await exchange.publish(message, f"{self._source}.{row.kind}", mandatory=False)
+            # Not mandatory: nobody may be bound yet; the feed, not the bus, is the truth. In the
+            # trace of the transaction that recorded it (tracing on): its publish span is there.
+            with resumed(row.trace_context):
+                await exchange.publish(message, f"{self._source}.{row.kind}", mandatory=False)
             published.append(row.seq)
         if published:
             async with self._sessions() as session, session.begin():

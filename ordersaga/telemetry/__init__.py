@@ -1,0 +1,1 @@
+"""Operating the processes: traces (tracing.py), metrics (metrics.py) and logs (logs.py)."""
