@@ -5,7 +5,9 @@ feed, head and snapshot a read model reads), the RabbitMQ request client, the Te
 and the Worker, built here and closed here. It refuses to start on
 a namespace that lacks the saga's search attributes (every saga would fail its workflow tasks
 after its first steps). On SIGTERM in-flight activities get `graceful_shutdown_seconds` to
-finish; unfinished workflow tasks are picked up by another worker.
+finish; unfinished workflow tasks are picked up by another worker. With a deployment name and a
+build id it polls as that Worker Deployment Version, its sagas pinned to it
+(docs/versioning.md).
 """
 
 import asyncio
@@ -16,8 +18,9 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.notification_activities import notify_customer
 from activities.order_activities import OrderActivities
@@ -30,6 +33,7 @@ from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.host.hosting import hosting
 from ordersaga.services.orders.service import ORDERS
 from ordersaga.settings import ServiceSettings, WorkerSettings
+from ordersaga.telemetry.temporal_meter import client_meter, metrics_runtime
 from workflows.order_saga import OrderSaga
 
 log = logging.getLogger("ordersaga.worker")
@@ -55,9 +59,11 @@ def activities_of(orders: OrderActivities, participants: ParticipantActivities) 
 
 @contextlib.asynccontextmanager
 async def running(settings: WorkerSettings, client: Client | None = None) -> AsyncIterator[Worker]:
-    """A started worker with all its adapters; everything is closed on exit."""
+    """A started worker with all its adapters; everything is closed on exit. Its metrics (the
+    SDK's, the saga's, the orders service's) go to the client's runtime: one serving
+    ORDERSAGA_METRICS_PORT when it connects the client itself, the caller's when it is given."""
     topology = Topology(settings.bus_prefix)
-    client = client or await temporal.connect(settings)
+    client = client or await temporal.connect(settings, runtime=metrics_runtime(settings))
     await require_search_attributes(client)
     # The orders database is hosted like any service (its relay, its feed and snapshot); the
     # saga's activities write it.
@@ -67,7 +73,7 @@ async def running(settings: WorkerSettings, client: Client | None = None) -> Asy
         orders_db_url=settings.orders_db_url,
     )
     async with (
-        hosting(ORDERS, orders_db) as orders,
+        hosting(ORDERS, orders_db, client_meter(client)) as orders,
         await connect(settings.rabbitmq_url, "worker") as connection,
     ):
         requests = RequestClient(connection, topology)
@@ -94,6 +100,22 @@ def _worker(settings: WorkerSettings, client: Client, activities: list[Any]) -> 
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        deployment_config=deployment_config(settings),
+    )
+
+
+def deployment_config(settings: WorkerSettings) -> WorkerDeploymentConfig | None:
+    """The Worker Deployment Version this worker polls as, or None (unversioned) unless both
+    `deployment_name` and `build_id` are set. Every workflow it runs is PINNED: a saga runs to
+    its end on the build that started it, and new sagas go to the deployment's current version.
+    Workers of every role in one build share the version: a pinned saga's activities are
+    dispatched to its own version's workers."""
+    if settings.deployment_name is None or settings.build_id is None:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(settings.deployment_name, settings.build_id),
+        use_worker_versioning=True,
+        default_versioning_behavior=VersioningBehavior.PINNED,
     )
 
 
@@ -124,15 +146,18 @@ async def require_search_attributes(client: Client) -> None:
 
 async def run(settings: WorkerSettings, stop: asyncio.Event) -> None:
     async with running(settings):
-        log.info("worker polling task queue %s", settings.task_queue)
+        config = deployment_config(settings)
+        version = config.version.to_canonical_string() if config else "unversioned"
+        log.info("worker polling task queue %s as %s", settings.task_queue, version)
         await stop.wait()
-        log.info("worker shutting down")
+        seconds = settings.graceful_shutdown_seconds
+        log.info("worker shutting down: activities in flight get up to %.0fs", seconds)
 
 
 def main() -> None:
     settings = WorkerSettings()
     try:
-        run_until_signalled(lambda stop: run(settings, stop), settings.log_level)
+        run_until_signalled(lambda stop: run(settings, stop), settings, "worker")
     except MissingSearchAttributes as refused:
         log.error("%s", refused)
         raise SystemExit(1) from None

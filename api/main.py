@@ -7,8 +7,11 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
+from api.catalog import BusCatalog, CatalogGateway, NoCatalog
 from api.limits import BodyLimit
+from api.metrics import RequestMetrics
 from api.positions import NoPositions, PositionsGateway, SourceHeads
+from api.routes import catalog as catalog_routes
 from api.routes import health, inventory, order_views, orders, products
 from api.sagas import OrderGateway, TemporalOrders
 from api.stock import InventoryStock, StockGateway
@@ -20,6 +23,8 @@ from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
 from ordersaga.settings import ApiSettings
+from ordersaga.telemetry.prometheus_meter import serving_metrics
+from ordersaga.telemetry.tracing import instrument_app
 
 
 def create_app(
@@ -28,15 +33,18 @@ def create_app(
     temporal_client: Client | OrderGateway | None = None,
     request_client: RequestClient | StockGateway | None = None,
     positions: PositionsGateway | None = None,
+    catalog: CatalogGateway | None = None,
 ) -> FastAPI:
     """The app. A client passed in is used instead of connecting one (and left open on
     shutdown); a gateway passed in replaces the adapter around it (tests pass fakes). The read
-    model is always the real one, at `settings.projector_db_url`."""
+    model is always the real one, at `settings.projector_db_url`. While it runs it serves
+    /metrics on ORDERSAGA_METRICS_PORT, when that is set (api/metrics.py)."""
     settings = settings or ApiSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(serving_metrics(settings))
             app.state.orders = await _orders(settings, temporal_client)
             client = await _request_client(settings, request_client, stack)
             topology = Topology(settings.bus_prefix)
@@ -48,6 +56,7 @@ def create_app(
             app.state.positions = positions or (
                 SourceHeads(client, topology) if client else NoPositions()
             )
+            app.state.catalog = catalog or (BusCatalog(client) if client else NoCatalog())
             app.state.read_model = await _read_model(settings, stack)
             yield
 
@@ -60,15 +69,18 @@ def create_app(
     app.state.settings = settings
     app.state.credentials = Credentials.of(settings)
     app.add_middleware(BodyLimit)
+    app.add_middleware(RequestMetrics)  # outside BodyLimit: a 413 is counted too
     errors.install(app)
     for router in (
         orders.router,
         order_views.router,
         products.router,
+        catalog_routes.router,
         inventory.router,
         health.router,
     ):
         app.include_router(router)
+    instrument_app(app)  # a span per request when tracing is set up, else nothing
     return app
 
 

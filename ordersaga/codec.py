@@ -16,6 +16,8 @@ encrypted (histories recorded before encryption was turned on) pass through deco
 unchanged. Keys never appear in an error, a log line or a repr.
 """
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping, Sequence
 
@@ -23,6 +25,26 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
+
+PAYLOAD_KEY_BYTES = 32
+"""AES-256: every payload key is 32 random bytes (docs/payload-encryption.md)."""
+
+
+def decode_payload_key(key_id: str, key: str) -> bytes:
+    """A key's bytes from its base64; the errors name the key's id, never the key."""
+    if not key_id.strip():
+        raise ValueError("ORDERSAGA_PAYLOAD_KEYS has an empty key id")
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except binascii.Error:
+        raise ValueError(f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is not base64") from None
+    if len(raw) != PAYLOAD_KEY_BYTES:
+        raise ValueError(
+            f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is {len(raw)} bytes; an AES-256 key is "
+            f"{PAYLOAD_KEY_BYTES} (base64 of os.urandom(32))"
+        )
+    return raw
+
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"

@@ -1,16 +1,17 @@
 """One pydantic-settings class per process, read from ORDERSAGA_* environment variables."""
 
-import base64
-import binascii
 import hashlib
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from ordersaga.codec import decode_payload_key
 from ordersaga.contracts.saga import SagaTimeouts
+from ordersaga.telemetry.settings import TelemetrySettings
 
 DEV_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -19,15 +20,14 @@ def sqlite_url(service: str) -> str:
     return f"sqlite+aiosqlite:///.ordersaga/{service}.db"
 
 
-class ProcessSettings(BaseSettings):
-    """What every process shares: where the broker is, and the environment."""
+class ProcessSettings(TelemetrySettings):
+    """What every process shares: where the broker is, the environment, and telemetry."""
 
     model_config = SettingsConfigDict(env_prefix="ORDERSAGA_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
     rabbitmq_url: str = DEV_BROKER_URL
     bus_prefix: str = Field(default="ordersaga", description="names every queue and exchange")
-    log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _refuse_default_credentials_in_production(self) -> "ProcessSettings":
@@ -48,10 +48,6 @@ def _default_login(url: str) -> bool:
     """A server database reached with no password, or one that ships as a default."""
     parsed = make_url(url)
     return parsed.get_backend_name() != "sqlite" and parsed.password in DEFAULT_PASSWORDS
-
-
-PAYLOAD_KEY_BYTES = 32
-"""AES-256: every payload key is 32 random bytes (docs/payload-encryption.md)."""
 
 
 class TemporalSettings(ProcessSettings):
@@ -79,7 +75,7 @@ class TemporalSettings(ProcessSettings):
     @classmethod
     def _payload_keys_are_aes_256(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
         for key_id, key in keys.items():
-            _decode_payload_key(key_id, key)
+            decode_payload_key(key_id, key.get_secret_value())
         return keys
 
     @model_validator(mode="after")
@@ -99,30 +95,18 @@ class TemporalSettings(ProcessSettings):
     def payload_key_bytes(self) -> dict[str, bytes]:
         """The payload keys, decoded (validated already)."""
         return {
-            key_id: _decode_payload_key(key_id, key) for key_id, key in self.payload_keys.items()
+            key_id: decode_payload_key(key_id, key.get_secret_value())
+            for key_id, key in self.payload_keys.items()
         }
-
-
-def _decode_payload_key(key_id: str, key: SecretStr) -> bytes:
-    """A key's bytes; the errors name the key's id, never the key."""
-    if not key_id.strip():
-        raise ValueError("ORDERSAGA_PAYLOAD_KEYS has an empty key id")
-    try:
-        raw = base64.b64decode(key.get_secret_value(), validate=True)
-    except binascii.Error:
-        raise ValueError(f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is not base64") from None
-    if len(raw) != PAYLOAD_KEY_BYTES:
-        raise ValueError(
-            f"ORDERSAGA_PAYLOAD_KEYS[{key_id!r}] is {len(raw)} bytes; an AES-256 key is "
-            f"{PAYLOAD_KEY_BYTES} (base64 of os.urandom(32))"
-        )
-    return raw
 
 
 class ServiceSettings(ProcessSettings):
     """A service the host runs (inventory, payment): its database and how it consumes."""
 
     prefetch: int = Field(default=32, ge=1, description="commands in flight per consumer")
+    shutdown_seconds: float = Field(
+        default=10.0, ge=0, description="on SIGTERM, how long commands in flight may finish"
+    )
     seed: bool = Field(default=True, description="put demo data in an empty database")
     inventory_db_url: str = sqlite_url("inventory")
     payment_db_url: str = sqlite_url("payment")
@@ -164,7 +148,12 @@ class ProjectorSettings(TemporalSettings):
 
 class WorkerSettings(TemporalSettings):
     orders_db_url: str = sqlite_url("orders")
-    max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+    max_concurrent_workflow_tasks: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        description="two per core: a task holds its slot while its local steps run, so more "
+        "only queue inside tasks (docs/performance.md)",
+    )
     max_concurrent_activities: int = Field(default=100, ge=1)
     graceful_shutdown_seconds: float = Field(default=10.0, ge=0)
     role: Literal["all", "workflows", "activities"] = Field(
@@ -172,6 +161,18 @@ class WorkerSettings(TemporalSettings):
         description="workflows: run sagas (and their local steps) only; activities: only the "
         "regular activities; all: both. Split roles scale each on its own.",
     )
+    deployment_name: str | None = Field(
+        default=None, pattern=r"^[^.\s]+$", description="the Worker Deployment (docs/versioning.md)"
+    )
+    build_id: str | None = Field(
+        default=None, pattern=r"^\S+$", description="this worker's build; both set: versioned"
+    )
+
+    @model_validator(mode="after")
+    def _versioned_by_both_or_neither(self) -> "WorkerSettings":
+        if (self.deployment_name is None) != (self.build_id is None):
+            raise ValueError("ORDERSAGA_DEPLOYMENT_NAME and ORDERSAGA_BUILD_ID go together")
+        return self
 
 
 DEMO_API_KEYS = {

@@ -17,10 +17,12 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 from temporalio.service import RetryConfig
 
 from ordersaga.codec import EncryptionCodec
 from ordersaga.settings import TemporalSettings
+from ordersaga.telemetry.tracing import temporal_interceptors
 
 DATA_CONVERTER = pydantic_data_converter
 """Every client, worker and replayer converts payloads this way (the contracts are pydantic);
@@ -61,9 +63,13 @@ def data_converter(settings: TemporalSettings) -> DataConverter:
     return dataclasses.replace(DATA_CONVERTER, payload_codec=codec)
 
 
-async def connect(settings: TemporalSettings, retry_seconds: float | None = None) -> Client:
+async def connect(
+    settings: TemporalSettings, retry_seconds: float | None = None, runtime: Runtime | None = None
+) -> Client:
     """A client; `retry_seconds` bounds how long a call keeps retrying a server that does not
-    answer (the SDK's default is 10 s; the API gives up sooner and answers 503)."""
+    answer (the SDK's default is 10 s; the API gives up sooner and answers 503). With tracing on
+    it carries temporalio's TracingInterceptor, and so does a worker built on it. A `runtime`
+    (the worker's, serving metrics) replaces the SDK's default one."""
     retry = RetryConfig()
     if retry_seconds is not None:
         retry = RetryConfig(max_elapsed_time_millis=int(retry_seconds * 1000))
@@ -72,6 +78,8 @@ async def connect(settings: TemporalSettings, retry_seconds: float | None = None
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         retry_config=retry,
+        interceptors=temporal_interceptors(),
+        runtime=runtime,
     )
 
 
@@ -105,3 +113,4 @@ def _indexed(key: SearchAttributeKey[Any]) -> "IndexedValueType.ValueType":
 def cli_type(key: SearchAttributeKey[Any]) -> str:
     """KEYWORD -> Keyword, KEYWORD_LIST -> KeywordList: the `temporal` CLI's spelling."""
     return "".join(part.capitalize() for part in key.indexed_value_type.name.split("_"))
+

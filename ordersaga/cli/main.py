@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ordersaga.cli import audit, dead_letters, orders, projector, repair, replay
+from ordersaga.cli import audit, bench, catalog, dead_letters, orders, projector, repair, replay
 
 if TYPE_CHECKING:
     from ordersaga.services.host.service import Service
@@ -15,7 +15,9 @@ app.add_typer(replay.app, name="replay")
 app.add_typer(repair.app, name="repair")
 app.add_typer(projector.app, name="projector")
 app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(catalog.app, name="catalog")
 app.command()(audit.audit)
+app.command()(bench.bench)
 
 
 @app.command()
@@ -25,10 +27,20 @@ def api() -> None:
 
     from api.main import create_app
     from ordersaga.settings import ApiSettings
+    from ordersaga.telemetry.logs import configure_logging
+    from ordersaga.telemetry.tracing import setup_tracing
 
     settings = ApiSettings()
     level = settings.log_level.lower()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=level)
+    configure_logging(settings, "api")  # uvicorn's lines too: log_config=None leaves them to it
+    setup_tracing(settings, "api")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=level,
+        log_config=None,
+    )
 
 
 @app.command()
@@ -77,7 +89,7 @@ def _serve(service: "Service") -> None:
     from ordersaga.settings import ServiceSettings
 
     settings = ServiceSettings()
-    run_until_signalled(lambda stop: serve(service, settings, stop), settings.log_level)
+    run_until_signalled(lambda stop: serve(service, settings, stop), settings, service.name)
 
 
 def main() -> None:

@@ -25,9 +25,15 @@ def projector(ctx: typer.Context) -> None:
         return
     from ordersaga.process import run_until_signalled
     from ordersaga.projector.running import run
+    from ordersaga.telemetry.prometheus_meter import serving_metrics
 
     settings = ProjectorSettings()
-    run_until_signalled(lambda stop: run(settings, stop), settings.log_level)
+
+    async def serve(stop: asyncio.Event) -> None:
+        async with serving_metrics(settings):  # /metrics when ORDERSAGA_METRICS_PORT is set
+            await run(settings, stop)
+
+    run_until_signalled(serve, settings, "projector")
 
 
 @app.command()

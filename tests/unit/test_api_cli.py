@@ -47,6 +47,8 @@ def test_the_dev_server_gets_its_ports_state_file_and_search_attributes() -> Non
     flags = dict(zip(argv[3::2], argv[4::2], strict=False))
     assert flags["--port"] == "7233" and flags["--ui-port"] == "8233"
     assert flags["--db-filename"] == ".ordersaga/temporal.db"
+    pragmas = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--sqlite-pragma"]
+    assert pragmas == ["journal_mode=wal", "synchronous=normal"]
     attributes = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--search-attribute"]
     assert attributes == [
         "CustomerId=Keyword",
@@ -98,3 +100,13 @@ async def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_period(
     assert supervisor.exited() is None
     await supervisor.stop_all()
     assert supervisor.children["stubborn"].returncode == -9
+
+
+def test_dev_gives_each_process_a_metrics_port_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ordersaga.cli.dev import SERVICES, child_env
+
+    monkeypatch.delenv("ORDERSAGA_METRICS_PORT", raising=False)
+    assert "ORDERSAGA_METRICS_PORT" not in child_env(DevSettings(), 0)
+    settings = DevSettings(metrics_port=9464)
+    ports = [child_env(settings, n)["ORDERSAGA_METRICS_PORT"] for n in range(len(SERVICES))]
+    assert ports == ["9464", "9465", "9466", "9467", "9468"]
