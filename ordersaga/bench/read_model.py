@@ -1,7 +1,6 @@
-"""`ordersaga projector bench`: the read model's figures on this machine.
-
-Against scratch sources (the three services hosted for real, on databases and a bus prefix of
-their own) and a projector running in this process:
+"""`ordersaga projector bench`: the read model's figures on this machine, against scratch sources
+(the three services hosted for real, on databases and a bus prefix of their own) and a projector
+running in this process (`ordersaga bench` runs the catch-up alone):
 
 - catch-up: a backlog of N events written to the sources' logs (lost to the bus, so the feeds
   carry them), then the projector started; events per second until it holds them all;
@@ -20,11 +19,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from ordersaga.bench.figures import spread
+from ordersaga.bench.local_projector import Projector
 from ordersaga.bench.scratch import (
-    SERVICES,
     Sources,
     delete_bus,
     order_flow,
@@ -33,14 +30,9 @@ from ordersaga.bench.scratch import (
     write_backlog,
 )
 from ordersaga.contracts.views import OrderFilter
-from ordersaga.database.engine import create_engine, create_reader, session_factory
-from ordersaga.database.event_log import head
-from ordersaga.database.messaging_tables import messaging_tables
-from ordersaga.projector import catalog, store
+from ordersaga.database.engine import session_factory
+from ordersaga.projector import catalog
 from ordersaga.projector.reads import ReadModel
-from ordersaga.projector.running import run
-from ordersaga.projector.views import views
-from ordersaga.settings import ProjectorSettings
 
 POLL_SECONDS = 0.005
 
@@ -58,81 +50,39 @@ class Options:
 
 
 async def bench(options: Options) -> dict[str, Any]:
-    prefix = f"bench{uuid.uuid4().hex[:8]}"
     figures: dict[str, Any] = {}
-    try:
-        async with (
-            scratch_databases(options.postgres_dsn) as urls,
-            scratch_sources(urls, options.rabbitmq_url, prefix) as sources,
-            Projector(options, urls["projector"], prefix) as projector,
-        ):
-            await projector.caught_up(sources)
-            figures["catch_up"] = await catch_up(options, sources, projector)
-            figures["live_lag"] = await live_lag(options, sources, projector)
-            figures["lost_event"] = await lost_events(options, sources, projector)
-            figures["rebuild"] = await rebuild(options, sources, projector)
-    finally:
-        await delete_bus(options.rabbitmq_url, prefix)
+    async with _scratch(options) as (sources, projector):
+        figures["catch_up"] = await catch_up(options, sources, projector)
+        figures["live_lag"] = await live_lag(options, sources, projector)
+        figures["lost_event"] = await lost_events(options, sources, projector)
+        figures["rebuild"] = await rebuild(options, sources, projector)
     backend = "postgresql" if options.postgres_dsn else "sqlite"
     figures["setup"] = {"backend": backend, "head_check_seconds": options.head_check_seconds}
     return figures
 
 
-class Projector:
-    """The projector in this process, started and stopped by the phases."""
-
-    def __init__(self, options: Options, url: str, prefix: str) -> None:
-        self.settings = ProjectorSettings(
-            projector_db_url=url, rabbitmq_url=options.rabbitmq_url, bus_prefix=prefix,
-            head_check_seconds=options.head_check_seconds,
-        )  # fmt: skip
-        self.reader = create_reader(url)
-        self.writer = create_engine(url)
-        self._running: tuple[asyncio.Task[None], asyncio.Event] | None = None
-
-    async def __aenter__(self) -> "Projector":
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
-        await self.reader.dispose()
-        await self.writer.dispose()
-
-    async def start(self) -> None:
-        stop = asyncio.Event()
-        self._running = (asyncio.create_task(run(self.settings, stop)), stop)
-
-    async def stop(self) -> None:
-        if self._running is not None:
-            task, stop = self._running
-            stop.set()
-            await task
-            self._running = None
-
-    async def positions(self, build: int | None = None) -> dict[str, int]:
-        try:
-            async with session_factory(self.reader)() as session:
-                number = build or await catalog.serving_build(session)
-                return {} if number is None else await store.positions(session, views(number))
-        except DBAPIError:  # the projector has not created its tables yet
-            return {}
-
-    async def caught_up(self, sources: Sources, build: int | None = None) -> None:
-        heads = await source_heads(sources)
-        while True:
-            positions = await self.positions(build)
-            if all(positions.get(s, -1) >= n for s, n in heads.items()):
-                return
-            await asyncio.sleep(0.05)
+async def catch_up_only(options: Options) -> dict[str, Any]:
+    """The catch-up figure alone (what `ordersaga bench` runs)."""
+    async with _scratch(options) as (sources, projector):
+        return await catch_up(options, sources, projector)
 
 
-async def source_heads(sources: Sources) -> dict[str, int]:
-    found = {}
-    for name, hosted in sources.hosted.items():
-        async with hosted.sessions() as session:
-            found[name] = await head(session, messaging_tables(SERVICES[name].tables))
-    return found
+@contextlib.asynccontextmanager
+async def _scratch(options: Options) -> AsyncIterator[tuple[Sources, "Projector"]]:
+    """Scratch sources and a caught-up projector on a bus prefix of their own."""
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    try:
+        async with (
+            scratch_databases(options.postgres_dsn) as urls,
+            scratch_sources(urls, options.rabbitmq_url, prefix) as sources,
+            Projector(
+                urls["projector"], prefix, options.rabbitmq_url, options.head_check_seconds
+            ) as projector,
+        ):
+            await projector.caught_up(sources)
+            yield sources, projector
+    finally:
+        await delete_bus(options.rabbitmq_url, prefix)
 
 
 async def catch_up(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:

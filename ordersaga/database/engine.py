@@ -1,17 +1,18 @@
-"""Async engines for SQLite (the embedded default) and PostgreSQL (production)."""
+"""Async engines for SQLite (the embedded default) and PostgreSQL (production).
 
+Engines are made by `sqlalchemy_asyncio.create_async_engine`, looked up when called: with tracing
+on, SQLAlchemy's OpenTelemetry instrumentation wraps that function (ordersaga/telemetry/tracing.py)
+and so traces every engine made here."""
+
+import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 """What code is handed to open a transaction: `async with sessions() as s, s.begin()`."""
@@ -28,7 +29,7 @@ def create_engine(url: str, durable: bool = True, **kwargs: Any) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return _sqlite_engine(url, durable, **kwargs)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return sqlalchemy_asyncio.create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def insert_for(session: AsyncSession, target: Any) -> Any:
@@ -42,12 +43,31 @@ def session_factory(engine: AsyncEngine) -> Sessions:
 
 
 def consistent_reader(sessions: Sessions) -> Sessions:
-    """Sessions whose every statement in a transaction sees the same snapshot of the database.
-    SQLite's transactions already do; PostgreSQL's default (READ COMMITTED) does not."""
-    engine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
+    """Sessions that only read, whose every statement in a transaction sees the same snapshot of
+    the database. PostgreSQL: REPEATABLE READ (its default, READ COMMITTED, does not). SQLite: a
+    reader engine beside the database's one writer (deferred transactions: under WAL they read
+    beside the writer and never queue for its lock), disposed with it by `dispose`."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        return session_factory(engine.execution_options(isolation_level="REPEATABLE READ"))
+    if engine.url.database in (None, "", ":memory:"):
         return sessions
-    return session_factory(engine.execution_options(isolation_level="REPEATABLE READ"))
+    reader = _READERS.get(engine.sync_engine)
+    if reader is None:
+        reader = create_reader(engine.url.render_as_string(hide_password=False))
+        _READERS[engine.sync_engine] = reader
+    return session_factory(reader)
+
+
+_READERS: "weakref.WeakKeyDictionary[Engine, AsyncEngine]" = weakref.WeakKeyDictionary()
+
+
+async def dispose(engine: AsyncEngine) -> None:
+    """Close an engine's connections, and those of the reader `consistent_reader` made for it."""
+    reader = _READERS.pop(engine.sync_engine, None)
+    if reader is not None:
+        await reader.dispose()
+    await engine.dispose()
 
 
 def create_reader(url: str) -> AsyncEngine:
@@ -56,8 +76,8 @@ def create_reader(url: str) -> AsyncEngine:
     beside the writer)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+        return sqlalchemy_asyncio.create_async_engine(url, pool_pre_ping=True)
+    engine = sqlalchemy_asyncio.create_async_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -72,7 +92,14 @@ def create_reader(url: str) -> AsyncEngine:
 
 
 def _sqlite_engine(url: str, durable: bool, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    if make_url(url).database not in (None, "", ":memory:"):
+        # One writer per database: a transaction waits its turn for the one pooled connection
+        # in this process (first come, first served) instead of in SQLite's busy handler, whose
+        # growing sleeps let a waiter starve for seconds while others get the lock. Reads that
+        # need no lock go through `consistent_reader`.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+    engine = sqlalchemy_asyncio.create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

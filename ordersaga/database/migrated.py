@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ordersaga.database.engine import Sessions, create_engine, insert_for, session_factory
+from ordersaga.database.engine import (
+    Sessions,
+    create_engine,
+    dispose,
+    insert_for,
+    session_factory,
+)
 from ordersaga.database.migrations import upgrade_to_head
 
 
@@ -33,7 +39,7 @@ async def migrated_database(
             await put_demo_data(sessions, demo_data)
         yield sessions
     finally:
-        await engine.dispose()
+        await dispose(engine)
 
 
 async def put_demo_data(sessions: Sessions, demo: DemoData) -> bool:

@@ -18,13 +18,14 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import ChannelInvalidStateError
 from pydantic import ValidationError
 
 from ordersaga.contracts.events import EventEnvelope
-from ordersaga.database.engine import Sessions, create_engine, session_factory
+from ordersaga.database.engine import Sessions, create_engine, dispose, session_factory
 from ordersaga.database.leases import hold, release
 from ordersaga.projector import catalog
 from ordersaga.projector.builds import Builds
@@ -34,6 +35,7 @@ from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
 from ordersaga.settings import ProjectorSettings
+from ordersaga.telemetry.tracing import span_of_messages
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ async def read_model_database(url: str) -> AsyncIterator[Sessions]:
         await catalog.create_catalog(engine)
         yield session_factory(engine)
     finally:
-        await engine.dispose()
+        await dispose(engine)
 
 
 async def run(settings: ProjectorSettings, stop: asyncio.Event) -> None:
@@ -142,13 +144,15 @@ class Active:
 
     async def _apply_live(self) -> None:
         """Apply the events at hand: one at a time when they trickle in, every one queued (per
-        source, in one transaction) when they come faster than a transaction."""
+        source, in one transaction) when they come faster than a transaction. With tracing on,
+        each apply is a span in the trace of the events' messages."""
         while True:
             messages = [await self._inbox.get()]
             while not self._inbox.empty() and len(messages) < LIVE_BATCH:
                 messages.append(self._inbox.get_nowait())
             self._last_message = time.monotonic()
             hints: dict[str, list[EventEnvelope]] = {}
+            headers: dict[str, list[dict[str, Any] | None]] = {}  # their trace contexts
             for message in messages:
                 try:
                     hint = EventEnvelope.model_validate_json(message.body)
@@ -158,10 +162,13 @@ class Active:
                     )
                     continue
                 hints.setdefault(hint.source, []).append(hint)
+                headers.setdefault(hint.source, []).append(message.headers)
             for projection in list(self.builds.projections.values()):
                 for source, events in hints.items():
                     try:
-                        await projection.advance(source, *events)
+                        with span_of_messages(f"projector apply {source}", headers[source],
+                                              {"ordersaga.build": projection.build}):  # fmt: skip
+                            await projection.advance(source, *events)
                     except Exception:  # the head check catches up; the feed is the truth
                         log.exception("build %d: applying %s events failed",
                                       projection.build, source)  # fmt: skip

@@ -1,0 +1,46 @@
+"""`ordersaga bench` with a tiny load: it brings its own system up, seeds its own catalog,
+measures every phase and writes the JSON the issue asks for. It asserts that it works, never a
+speed."""
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import ORDERSAGA
+
+TINY = [
+    *("--orders", "6", "--sequential", "2", "--concurrency", "3"),
+    *("--open-loop-seconds", "1", "--catch-up-events", "300", "--quiet"),
+]
+
+
+def run_bench(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [ORDERSAGA, "bench", *TINY, *args, "--json", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=170,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "saga over floor A" in done.stdout
+    figures: dict = json.loads(out.read_text())  # type: ignore[type-arg]
+    return figures
+
+
+def test_bench_measures_the_floors_the_saga_the_api_and_the_read_model(
+    rabbitmq_url: str, tmp_path: Path
+) -> None:
+    figures = run_bench(tmp_path, "--reject-share", "0.34", "--cancel-share", "0.34")
+    for kind in ("floor_b", "floor_a", "saga"):
+        for run in ("sequential", "concurrent"):
+            measured = figures[kind][run]
+            assert measured["failed"] == 0, measured["first_failure"]
+            assert measured["throughput_per_s"] > 0 and measured["p99_ms"] > 0
+            assert measured["processes"]["worker"]["peak_rss_mib"] > 0
+    for ratio in ("throughput_ratio", "sequential_p50_ratio", "throughput_ratio_b",
+                  "sequential_p50_ratio_b"):  # fmt: skip
+        assert figures[ratio] > 0
+    assert figures["saga"]["histories"]["workflows"] == 2 + 6  # the warm-up is not counted
+    assert figures["saga"]["histories"]["events_per_workflow"] > 10
+    assert figures["api_post"]["failed"] == 0
+    assert figures["read_model_catch_up"]["events"] >= 300
+    assert figures["read_model_live_lag"]["samples"] > 0
