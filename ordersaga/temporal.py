@@ -113,4 +113,3 @@ def _indexed(key: SearchAttributeKey[Any]) -> "IndexedValueType.ValueType":
 def cli_type(key: SearchAttributeKey[Any]) -> str:
     """KEYWORD -> Keyword, KEYWORD_LIST -> KeywordList: the `temporal` CLI's spelling."""
     return "".join(part.capitalize() for part in key.indexed_value_type.name.split("_"))
-

@@ -1,1 +1,2 @@
-"""Benchmarks that print figures (`ordersaga projector bench`); never timed tests."""
+"""Benchmarks that print figures: `ordersaga bench` (the saga against Temporal's own floor) and
+`ordersaga projector bench` (the read model)."""

@@ -178,10 +178,9 @@ async def _soak(
 
 async def _catch_up(options: Options, progress: Progress) -> dict[str, Any]:
     progress.phase(f"read model: catch-up of {options.catch_up_events} events", 0)
-    figures = await read_model.catch_up_only(
+    return await read_model.catch_up_only(
         read_model.Options(events=options.catch_up_events, rabbitmq_url=options.rabbitmq_url)
     )
-    return figures
 
 
 def _ratios(figures: dict[str, Any]) -> dict[str, float]:

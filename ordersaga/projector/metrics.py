@@ -3,16 +3,23 @@ ORDERSAGA_METRICS_PORT by `ordersaga projector`): how far the read model is behi
 and the events it set aside in a build's dead letters."""
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ordersaga.telemetry.metrics import PROJECTOR_DEAD_LETTERS, PROJECTOR_LAG
 from ordersaga.telemetry.prometheus_meter import PROMETHEUS
 
-if TYPE_CHECKING:
-    from ordersaga.projector.projection import Projection
+
+class Progress(Protocol):
+    """What a build knows of how far it is (a Projection)."""
+
+    @property
+    def heads(self) -> Mapping[str, int]: ...
+
+    @property
+    def positions(self) -> Mapping[str, int]: ...
 
 
-def record_lag(projections: Mapping[int, "Projection"], serving: int | None) -> None:
+def record_lag(projections: Mapping[int, Progress], serving: int | None) -> None:
     """Each source's head less the position of the build readers see (while none serves yet,
     the newest build's); a source whose head or position is not known yet is left out."""
     build = serving if serving in projections else max(projections, default=None)
