@@ -4,15 +4,13 @@ a broker that is away, is a 503 with Retry-After; a refusal is the service's `Ca
 
 from typing import Annotated, Protocol
 
-from aio_pika.exceptions import AMQPError, DeliveryError
-from aiormq.exceptions import ChannelInvalidStateError
 from fastapi import Depends, Request
 
 from api.errors import Unavailable
 from ordersaga import catalog
 from ordersaga.contracts.commands import AddProduct, OpenAccount, OperatorCommand, Restock
 from ordersaga.contracts.events import AccountOpened, ProductAdded, StockRestocked
-from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.request_reply import UNANSWERED, RequestClient
 
 COMMAND_TIMEOUT_SECONDS = 5.0
 
@@ -44,13 +42,7 @@ class BusCatalog:
     ) -> catalog.E:
         try:
             return await catalog.send(service, self._client, command, expected, self._timeout)
-        except (
-            TimeoutError,
-            DeliveryError,
-            AMQPError,
-            ChannelInvalidStateError,
-            ConnectionError,
-        ) as error:
+        except UNANSWERED as error:
             # The command may still be applied once the service is back: a retry with the same
             # Idempotency-Key is the same command, answered from its stored reply.
             raise Unavailable(

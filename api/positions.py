@@ -5,6 +5,8 @@ import asyncio
 import uuid
 from typing import Protocol
 
+from fastapi import Response
+
 from ordersaga.contracts.snapshots import GetHead, Head
 from ordersaga.projector.consistency import Token
 from ordersaga.projector.views import SOURCES
@@ -12,6 +14,7 @@ from ordersaga.rabbitmq.request_reply import RequestClient
 from ordersaga.rabbitmq.topology import Topology
 
 HEAD_TIMEOUT_SECONDS = 1.0
+TOKEN_HEADER = "X-Consistency-Token"
 
 
 class PositionsGateway(Protocol):
@@ -44,3 +47,12 @@ class NoPositions:
 
     async def token(self) -> str | None:
         return None
+
+
+async def stamp(response: Response, positions: PositionsGateway) -> str | None:
+    """The token of everything committed so far, this write included, also set as the answer's
+    X-Consistency-Token header; None (and no header) if no source answered."""
+    token = await positions.token()
+    if token is not None:
+        response.headers[TOKEN_HEADER] = token
+    return token

@@ -3,12 +3,9 @@
 import uuid
 from typing import Protocol
 
-from aio_pika.exceptions import AMQPError, DeliveryError
-from aiormq.exceptions import ChannelInvalidStateError
-
 from api.errors import Unavailable
 from ordersaga.contracts.queries import GetStock, StockLevel
-from ordersaga.rabbitmq.request_reply import RequestClient
+from ordersaga.rabbitmq.request_reply import UNANSWERED, RequestClient
 from ordersaga.rabbitmq.topology import Topology
 
 QUERY_TIMEOUT_SECONDS = 5.0
@@ -33,8 +30,7 @@ class InventoryStock:
             raw = await self._client.request(
                 queue, GetStock(sku=sku), uuid.uuid4().hex, QUERY_TIMEOUT_SECONDS
             )
-        except (TimeoutError, DeliveryError, AMQPError, ChannelInvalidStateError) as error:
-            # DeliveryError: no queue to route to (mandatory publish), inventory never started.
+        except UNANSWERED as error:
             raise Unavailable("inventory service unavailable") from error
         return StockLevel.model_validate_json(raw)
 

@@ -21,8 +21,8 @@ from api.auth import AUTH_ERRORS, Operator
 from api.catalog import CatalogDep
 from api.deps import PositionsDep
 from api.errors import BadRequest, NotFound, Refused
-from api.positions import PositionsGateway
-from api.routes.orders import TOKEN_HEADER, UNREADABLE, IdempotencyKey
+from api.positions import stamp
+from api.routes.orders import UNREADABLE, IdempotencyKey
 from api.routes.products import SkuPath
 from api.schemas import (
     AccountCreate,
@@ -91,7 +91,7 @@ async def add_product(
         raise _key_reused()
     response.status_code = 200 if added.existed else 201
     response.headers["Location"] = f"/products/{added.sku}"
-    token = await _token(response, positions)
+    token = await stamp(response, positions)
     return ProductPublic(**added.model_dump(exclude={"kind"}), consistency_token=token)
 
 
@@ -118,7 +118,7 @@ async def restock_product(
     restocked = await _answered(catalog.restock(command))
     if (restocked.sku, restocked.quantity) != (sku, restock.quantity):
         raise _key_reused()
-    token = await _token(response, positions)
+    token = await stamp(response, positions)
     return RestockPublic(**restocked.model_dump(exclude={"kind"}), consistency_token=token)
 
 
@@ -151,7 +151,7 @@ async def open_account(
         raise _key_reused()
     response.status_code = 200 if opened.existed else 201
     response.headers["Location"] = f"/customers/{opened.customer_id}"
-    token = await _token(response, positions)
+    token = await stamp(response, positions)
     return AccountPublic(**opened.model_dump(exclude={"kind"}), consistency_token=token)
 
 
@@ -169,11 +169,3 @@ async def _answered(sent: Awaitable[T]) -> T:
 
 def _key_reused() -> Refused:
     return Refused("this Idempotency-Key was used for a different request")
-
-
-async def _token(response: Response, positions: PositionsGateway) -> str | None:
-    """The consistency token of everything committed so far, this command included."""
-    token = await positions.token()
-    if token is not None:
-        response.headers[TOKEN_HEADER] = token
-    return token

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from api.auth import AUTH_ERRORS, Caller, Operator, customer_of
 from api.deps import OrdersDep, PositionsDep, SettingsDep
 from api.errors import OrderNotFound, Refused
-from api.positions import PositionsGateway
+from api.positions import PositionsGateway, stamp
 from api.sagas import OrderGateway, Outcome
 from api.schemas import OrderCancel, OrderCreate, OrderPublic, Problem
 from ordersaga.access import Principal
@@ -20,7 +20,6 @@ from ordersaga.temporal import workflow_id
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-TOKEN_HEADER = "X-Consistency-Token"
 
 # Fixed, so an Idempotency-Key maps to the same order id in every API process, forever.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("7d3c4a52-5f0e-4b5e-9a6c-2f1e8d9b0c11")
@@ -180,10 +179,7 @@ async def _tokened(
     response: Response, positions: PositionsGateway, answer: OrderPublic
 ) -> OrderPublic:
     """Add the consistency token: a read that sends it back sees this write's effects."""
-    token = await positions.token()
-    if token is not None:
-        response.headers[TOKEN_HEADER] = token
-    return answer.model_copy(update={"consistency_token": token})
+    return answer.model_copy(update={"consistency_token": await stamp(response, positions)})
 
 
 def _answer(response: Response, outcome: Outcome) -> OrderPublic:

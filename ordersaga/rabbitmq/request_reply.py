@@ -16,11 +16,17 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import AMQPError, DeliveryError
+from aiormq.exceptions import ChannelInvalidStateError
 from pydantic import BaseModel
 
 from ordersaga.contracts.commands import Command, OperatorCommand
 from ordersaga.contracts.replies import Reply
 from ordersaga.rabbitmq.topology import Topology, declare_command_queue
+
+UNANSWERED = (TimeoutError, DeliveryError, AMQPError, ChannelInvalidStateError, ConnectionError)
+"""What a request raises when nobody answered: no reply in time, no queue to route to (the
+service never started), or a broker that is away. The request may still be handled later."""
 
 
 class RequestClient:
