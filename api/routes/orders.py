@@ -1,6 +1,7 @@
 """Placing, cancelling and repairing orders, and reading an order's live saga. Every write answer
 carries a consistency token (the X-Consistency-Token header and `consistency_token`)."""
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -96,10 +97,14 @@ async def create_order(
     order_id = order_id_for(customer, idempotency_key)
     bind_order(order_id=order_id, workflow_id=workflow_id(order_id))
     place = PlaceOrder(order_id=order_id, timeouts=settings.saga_timeouts, **order.model_dump())
-    state = await orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
+    starting = orders.start(place, order.fingerprint(), may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/orders/{order_id}"
     if not wait:
-        return await _tokened(response, positions, OrderPublic.of(state))
+        # Starting a saga commits nothing to the sources: the token of what they hold is read
+        # while it starts, not after (the answer waits for the slower of the two, not both).
+        state, token = await asyncio.gather(starting, stamp(response, positions))
+        return OrderPublic.of(state).model_copy(update={"consistency_token": token})
+    await starting
     seconds = min(timeout or settings.max_wait_seconds, settings.max_wait_seconds)
     outcome = await orders.wait(order_id, seconds)
     if outcome.state.reason_code == RejectionCode.DUPLICATE_ORDER:

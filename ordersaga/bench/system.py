@@ -49,15 +49,28 @@ class System:
 
     def processes(self) -> dict[str, psutil.Process]:
         """Each process of the system by role: temporal, inventory, payment, worker, projector,
-        api (the children of `ordersaga dev`), floor-worker, and this one (bench: the load's
-        clients, and floor B's worker)."""
+        api (the children of `ordersaga dev`), floor-worker, this one (bench: the load's
+        clients, and floor B's worker), and the machine's RabbitMQ node when it can be seen."""
         found = {"bench": psutil.Process(), "floor-worker": psutil.Process(self.floor.pid)}
         for child in psutil.Process(self.dev.pid).children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 role = _role(child.cmdline())
                 if role is not None:
                     found[role] = child
+        broker = _broker()
+        if broker is not None:
+            found["rabbitmq"] = broker
         return found
+
+
+def _broker() -> psutil.Process | None:
+    """The RabbitMQ node (Erlang's beam.smp running rabbit); it serves whatever else uses it
+    too, which on a machine given to the benchmark is nothing."""
+    for process in psutil.process_iter(["name", "cmdline"]):
+        argv = process.info["cmdline"] or []
+        if process.info["name"] == "beam.smp" and any("rabbit" in arg for arg in argv):
+            return process
+    return None
 
 
 def _role(argv: list[str]) -> str | None:

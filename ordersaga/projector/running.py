@@ -6,8 +6,8 @@
   that fails or never comes only delays the view, because the feeds are the truth.
 - A ticker checks each source's head on an interval, and when the bus goes quiet after a burst
   (a lost *last* event shows no gap), keeps the builds in step with the catalog (builds.py),
-  and beats the watchdog: a source behind its head whose position has
-  not moved for `stuck_seconds` is reported as stuck (a quiet system is not).
+  and beats the watchdog: a source behind its head whose position has not moved for
+  `stuck_seconds` is reported as stuck (a quiet system is not).
 """
 
 import asyncio
@@ -157,9 +157,8 @@ class Active:
                 try:
                     hint = EventEnvelope.model_validate_json(message.body)
                 except ValidationError as error:
-                    log.warning(
-                        "an event message that does not parse (%s); the feed decides", error
-                    )
+                    log.warning("an event message that does not parse (%s); the feed decides",
+                                error)  # fmt: skip
                     continue
                 hints.setdefault(hint.source, []).append(hint)
                 headers.setdefault(hint.source, []).append(message.headers)
@@ -172,8 +171,9 @@ class Active:
                     except Exception:  # the head check catches up; the feed is the truth
                         log.exception("build %d: applying %s events failed",
                                       projection.build, source)  # fmt: skip
-            for message in messages:
-                await message.ack()
+            # One ack per channel: messages come in delivery order, the last tag covers the rest.
+            for last in {id(message.channel): message for message in messages}.values():
+                await last.ack(multiple=True)
 
     async def _tick(self, stop: asyncio.Event) -> None:
         """Returns on stop or when the lease is lost."""
@@ -201,9 +201,7 @@ class Active:
 
     async def _check_heads(self) -> None:
         found: dict[str, int] = {}
-        answers = await asyncio.gather(
-            *(self._feeds.head(s) for s in SOURCES), return_exceptions=True
-        )
+        answers = await asyncio.gather(*map(self._feeds.head, SOURCES), return_exceptions=True)
         for source, answer in zip(SOURCES, answers, strict=True):
             if isinstance(answer, BaseException):
                 log.debug("%s did not tell its head: %r", source, answer)

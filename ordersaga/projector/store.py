@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, case, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ordersaga.contracts.events import EventEnvelope
@@ -169,15 +170,29 @@ async def upsert(
 ) -> None:
     """Insert the rows whole; of a row that exists, update `columns` (and `updated_at`, if
     the table has it, only forwards)."""
-    if not rows:
-        return
-    statement = insert_for(session, table)
-    keys = [c.name for c in table.primary_key.columns]
-    new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
-    if "updated_at" in table.c:
-        later = statement.excluded.updated_at > table.c.updated_at
-        new["updated_at"] = case((later, statement.excluded.updated_at), else_=table.c.updated_at)
-    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=new), rows)
+    if rows:
+        dialect = session.get_bind().dialect.name
+        await session.execute(_upsert_statement(dialect, table, tuple(columns)), rows)
+
+
+_UPSERTS: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
+
+
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """Built once per dialect, table and columns: building `excluded` anew costs more than the
+    write it describes."""
+    key = (dialect, table, columns)
+    if key not in _UPSERTS:
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
+        if "updated_at" in table.c:
+            later = statement.excluded.updated_at > table.c.updated_at
+            new["updated_at"] = case(
+                (later, statement.excluded.updated_at), else_=table.c.updated_at
+            )
+        keys = [c.name for c in table.primary_key.columns]
+        _UPSERTS[key] = statement.on_conflict_do_update(index_elements=keys, set_=new)
+    return _UPSERTS[key]
 
 
 async def rows_by_key(

@@ -4,6 +4,10 @@ sequence order, then marks them published.
 - No dual write: it publishes only what a transaction already committed. A crash between publish
   and mark re-publishes the same events with the same sequence numbers, which a projector skips
   as duplicates. `notify()` wakes it right after a commit; the poll interval is the backstop.
+- Debounced and batched: woken, it waits `settle_seconds` before reading, so the command's reply
+  goes out first and the commits of a burst are relayed together: one read, one mark and the
+  publishes of a batch awaited together (their confirms overlap), not two transactions and a
+  broker round trip per command.
 - One relay per database publishes: it holds the database's `outbox-relay` lease, renewed while
   it runs. Every worker process runs a relay for the orders database; the others stand by and
   take over within LEASE_SECONDS of the holder's death.
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 
 LEASE = "outbox-relay"
 LEASE_SECONDS = 15.0
+SETTLE_SECONDS = 0.01
 
 
 class ChannelLost(RuntimeError):
@@ -61,11 +66,12 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         batch: int = 200,
         lease_seconds: float = LEASE_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self._source, self._sessions, self._tables = source, sessions, tables
         self._reader = consistent_reader(sessions)
         self._topology, self._poll_seconds, self._batch = topology, poll_seconds, batch
-        self._lease_seconds = lease_seconds
+        self._lease_seconds, self._settle_seconds = lease_seconds, settle_seconds
         self._wake = asyncio.Event()
         self._stopping = False
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -116,6 +122,7 @@ class OutboxRelay:
             except TimeoutError:
                 pass
             if not self._stopping:
+                await asyncio.sleep(self._settle_seconds)  # the commits of a burst join in
                 self._wake.clear()
 
     async def _holds_lease(self) -> bool:
@@ -133,7 +140,7 @@ class OutboxRelay:
         are read without the write lock; only marking them published takes it."""
         async with self._reader() as session, session.begin():
             rows = await read_unpublished(session, self._tables, self._batch)
-        published: list[int] = []
+        sending: list[tuple[int, Message, str | None]] = []
         for row in rows:
             try:
                 event = envelope(self._source, row)
@@ -147,15 +154,23 @@ class OutboxRelay:
                 message_id=f"{self._source}:{row.seq}",
                 type=row.kind,
             )
-            # Not mandatory: nobody may be bound yet; the feed, not the bus, is the truth. In the
-            # trace of the transaction that recorded it (tracing on): its publish span is there.
-            with resumed(row.trace_context):
-                await exchange.publish(message, f"{self._source}.{row.kind}", mandatory=False)
-            published.append(row.seq)
+            sending.append((row.seq, message, row.trace_context))
+        # Sent in sequence order, their confirms awaited together; a batch that fails is
+        # relayed again whole (a projector skips what it already applied).
+        await asyncio.gather(*(self._publish(exchange, m, t) for _, m, t in sending))
+        published = [seq for seq, _, _ in sending]
         if published:
             async with self._sessions() as session, session.begin():
                 await mark_published(session, self._tables, published)
         return len(rows)
+
+    async def _publish(
+        self, exchange: AbstractExchange, message: Message, trace_context: str | None
+    ) -> None:
+        # Not mandatory: nobody may be bound yet; the feed, not the bus, is the truth. In the
+        # trace of the transaction that recorded it (tracing on): its publish span is there.
+        with resumed(trace_context):
+            await exchange.publish(message, f"{self._source}.{message.type}", mandatory=False)
 
     async def _park(self, seq: int, reason: str) -> None:
         log.error("%s outbox relay: event %d parked: %s", self._source, seq, reason)
