@@ -5,6 +5,7 @@ and a gap-free event log."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from ordersaga.services.inventory.models import Reservation, StockItem
 from ordersaga.services.inventory.seed import DEMO_STOCK as DEMO
 from ordersaga.services.inventory.service import INVENTORY
 from tests.conftest import DatabaseFactory
+from tests.support.late_commit import commit_after_first_miss, rules_on_postgres
 from tests.support.rules import Rules, rules_of
 
 
@@ -231,3 +233,23 @@ async def test_two_processes_seeding_at_once_seed_the_demo_stock_once(inventory:
         assert await session.scalar(select(func.count()).select_from(StockItem)) == 4
     assert (await level(inventory, "SKU-42")).available == 100
     assert (await level(inventory, "SKU-GONE")).available == 0
+
+
+async def test_a_reservation_committed_just_after_the_releases_look_is_released_all_the_same(
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release finds no reservation, and the reserve commits right then: the release's
+    answer must match what it leaves behind, so the units go back and it ends RELEASED."""
+    async with rules_on_postgres(INVENTORY, postgres_dsn, tmp_path) as inventory:
+        order, sku = new_order(), f"SKU-{uuid.uuid4().hex[:6].upper()}"
+        await add_stock(inventory, sku, on_hand=5)
+        commit_after_first_miss(
+            monkeypatch, Reservation, lambda: inventory.handle(reserve(order, (sku, 2)))
+        )
+
+        await inventory.delivered(release(order))
+
+        assert (await level(inventory, sku)).available == 5
+        async with inventory.sessions() as session:
+            reservation = await session.get_one(Reservation, order)
+        assert reservation.status == "RELEASED"

@@ -5,6 +5,7 @@ tombstones, and captures move a hold exactly once."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from ordersaga.contracts.replies import Reply
 from ordersaga.services.payment.models import Account, Authorization
 from ordersaga.services.payment.service import PAYMENT
 from tests.conftest import DatabaseFactory
+from tests.support.late_commit import commit_after_first_miss, rules_on_postgres
 from tests.support.rules import Rules, rules_of
 
 
@@ -237,3 +239,22 @@ async def test_the_feed_returns_the_events_after_a_given_seq(payment: Rules) -> 
     assert [envelope.seq for envelope in page] == [2, 3]
     assert [getattr(envelope.event, "order_id", None) for envelope in page] == orders[1:]
     assert {envelope.source for envelope in page} == {"payment"}
+
+
+async def test_an_authorization_committed_just_after_the_voids_look_is_voided_all_the_same(
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The void finds no authorization, and the authorize commits right then: the void's answer
+    must match what it leaves behind, so the authorization ends VOIDED and nothing stays held."""
+    async with rules_on_postgres(PAYMENT, postgres_dsn, tmp_path) as payment:
+        order, customer = new_order(), await add_account(payment, 10_000)
+        commit_after_first_miss(
+            monkeypatch, Authorization, lambda: payment.handle(authorize(order, customer, 1000))
+        )
+
+        await payment.delivered(void(order))
+
+        assert await account(payment, customer) == (0, 0)
+        async with payment.sessions() as session:
+            auth = await session.get_one(Authorization, order)
+        assert auth.status == "VOIDED"

@@ -51,15 +51,16 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock) -> Outcome
 
 
 async def release_stock(session: AsyncSession, command: ReleaseStock) -> Outcome:
-    released = ReservationStatus.RELEASED
-    lines = await _claim(session, command.order_id, released)
-    if lines is None and await _reserved_meanwhile(session, command.order_id):
-        lines = await _claim(session, command.order_id, released)
+    lines = await _claim(session, command.order_id, ReservationStatus.RELEASED)
     if lines is None:
         return await _nothing_to_release(session, command.order_id)
+    return await _released(session, command.order_id, lines)
+
+
+async def _released(session: AsyncSession, order_id: str, lines: list[PricedLine]) -> Outcome:
     for line in lines:
         await _change_stock(session, line, reserved=-line.quantity)
-    return Outcome(StockReleased(order_id=command.order_id, lines=_unpriced(lines)))
+    return Outcome(StockReleased(order_id=order_id, lines=_unpriced(lines)))
 
 
 async def commit_stock(session: AsyncSession, command: CommitStock) -> Outcome:
@@ -120,20 +121,21 @@ async def _claim(
     return None if lines is None else [PricedLine.model_validate(line) for line in lines]
 
 
-async def _reserved_meanwhile(session: AsyncSession, order_id: str) -> bool:
-    """A reservation that committed after the claim looked (READ COMMITTED: each statement sees
-    the latest commits) must still be released, not mistaken for nothing to release."""
-    existing = await session.get(Reservation, order_id, populate_existing=True)
-    return existing is not None and existing.status == ReservationStatus.RESERVED
-
-
 async def _nothing_to_release(session: AsyncSession, order_id: str) -> Outcome:
-    """Releasing what was never reserved succeeds and leaves a tombstone, so a late reserve is
-    refused; releasing twice succeeds; releasing a sale cannot."""
+    """The claim found nothing RESERVED. Releasing what was never reserved succeeds and leaves a
+    tombstone, so a late reserve is refused (one racing it loses on the primary key, and its
+    retry is refused); releasing twice succeeds; releasing a sale cannot. A reservation that
+    committed since the claim looked (READ COMMITTED: each statement sees the latest commits)
+    is released after all: what this look sees is what the answer says."""
     existing = await session.get(Reservation, order_id, populate_existing=True)
     if existing is None:
         session.add(_reservation(order_id, ReservationStatus.RELEASED, []))
         await session.flush()
+    elif existing.status == ReservationStatus.RESERVED:
+        lines = await _claim(session, order_id, ReservationStatus.RELEASED)
+        if lines is not None:
+            return await _released(session, order_id, lines)
+        return await _nothing_to_release(session, order_id)  # committed since: look again
     elif existing.status == ReservationStatus.COMMITTED:
         raise already_committed(order_id)
     return Outcome(StockReleased(order_id=order_id, lines=[]), changed=False)

@@ -48,10 +48,12 @@ async def authorize_payment(session: AsyncSession, command: AuthorizePayment) ->
 
 async def void_authorization(session: AsyncSession, command: VoidAuthorization) -> Outcome:
     auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
-    if auth is None and await _authorized_meanwhile(session, command.order_id):
-        auth = await _claim(session, command.order_id, AuthorizationStatus.VOIDED)
     if auth is None:
         return await _nothing_to_void(session, command.order_id)
+    return await _voided(session, auth)
+
+
+async def _voided(session: AsyncSession, auth: Authorization) -> Outcome:
     await _move_funds(session, auth, held=-auth.amount_cents, captured=0)
     return Outcome(AuthorizationVoided(order_id=auth.order_id, amount_cents=auth.amount_cents))
 
@@ -127,20 +129,21 @@ async def _move_funds(session: AsyncSession, auth: Authorization, held: int, cap
     )
 
 
-async def _authorized_meanwhile(session: AsyncSession, order_id: str) -> bool:
-    """An authorization that committed after the claim looked (READ COMMITTED: each statement
-    sees the latest commits) must still be voided, not mistaken for nothing to void."""
-    existing = await session.get(Authorization, order_id, populate_existing=True)
-    return existing is not None and existing.status == AuthorizationStatus.AUTHORIZED
-
-
 async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
-    """Voiding what was never authorized succeeds and leaves a tombstone, so a late
-    AuthorizePayment is refused; voiding twice succeeds; voiding a capture cannot."""
-    existing = await session.get(Authorization, order_id)
+    """The claim found nothing AUTHORIZED. Voiding what was never authorized succeeds and leaves
+    a tombstone, so a late AuthorizePayment is refused (one racing it loses on the primary key,
+    and its retry is refused); voiding twice succeeds; voiding a capture cannot. An
+    authorization that committed since the claim looked (READ COMMITTED: each statement sees
+    the latest commits) is voided after all: what this look sees is what the answer says."""
+    existing = await session.get(Authorization, order_id, populate_existing=True)
     if existing is None:
         session.add(_authorization(order_id, None, 0, AuthorizationStatus.VOIDED))
         await session.flush()
+    elif existing.status == AuthorizationStatus.AUTHORIZED:
+        auth = await _claim(session, order_id, AuthorizationStatus.VOIDED)
+        if auth is not None:
+            return await _voided(session, auth)
+        return await _nothing_to_void(session, order_id)  # captured or voided since: look again
     elif existing.status == AuthorizationStatus.CAPTURED:
         raise cannot_void_captured(order_id)
     return Outcome(AuthorizationVoided(order_id=order_id, amount_cents=0), changed=False)
