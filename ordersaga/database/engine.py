@@ -5,6 +5,7 @@ on, SQLAlchemy's OpenTelemetry instrumentation wraps that function (ordersaga/te
 and so traces every engine made here."""
 
 import weakref
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from ordersaga.database.inline_sqlite import InlineConnection, connect_inline
+
+BUSY_SECONDS = 30.0
+"""How long a SQLite transaction waits for another process's write lock before it fails."""
 
 Sessions = async_sessionmaker[AsyncSession]
 """What code is handed to open a transaction: `async with sessions() as s, s.begin()`."""
@@ -54,7 +60,7 @@ def consistent_reader(sessions: Sessions) -> Sessions:
         return sessions
     reader = _READERS.get(engine.sync_engine)
     if reader is None:
-        reader = create_reader(engine.url.render_as_string(hide_password=False))
+        reader = create_reader(engine.url.render_as_string(hide_password=False), inline=True)
         _READERS[engine.sync_engine] = reader
     return session_factory(reader)
 
@@ -70,19 +76,25 @@ async def dispose(engine: AsyncEngine) -> None:
     await engine.dispose()
 
 
-def create_reader(url: str) -> AsyncEngine:
+def create_reader(url: str, inline: bool = False) -> AsyncEngine:
     """An engine for a process that only reads (the API on the read model): on SQLite its
     transactions are deferred, so readers never queue for the write lock (WAL lets them read
-    beside the writer)."""
+    beside the writer). `inline`: its statements run in the event loop's thread (for short
+    reads: a service's feed pages and relay batches; the API's searches keep their thread)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sqlalchemy_asyncio.create_async_engine(url, pool_pre_ping=True)
-    engine = sqlalchemy_asyncio.create_async_engine(url, connect_args={"timeout": 30})
+    options: dict[str, Any] = {}
+    if inline and parsed.database not in (None, "", ":memory:"):
+        options["async_creator"] = partial(connect_inline, parsed.database, BUSY_SECONDS)
+    engine = sqlalchemy_asyncio.create_async_engine(
+        url, connect_args={"timeout": BUSY_SECONDS}, **options
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={_busy_ms(dbapi_connection)}")
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -92,14 +104,20 @@ def create_reader(url: str) -> AsyncEngine:
 
 
 def _sqlite_engine(url: str, durable: bool, **kwargs: Any) -> AsyncEngine:
-    if make_url(url).database not in (None, "", ":memory:"):
+    database = make_url(url).database
+    if database not in (None, "", ":memory:"):
         # One writer per database: a transaction waits its turn for the one pooled connection
         # in this process (first come, first served) instead of in SQLite's busy handler, whose
         # growing sleeps let a waiter starve for seconds while others get the lock. Reads that
         # need no lock go through `consistent_reader`.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-    engine = sqlalchemy_asyncio.create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # Its statements run in the event loop's thread, not in a thread of their own
+        # (inline_sqlite.py: a command's forty thread hand-offs cost more than its SQL).
+        kwargs.setdefault("async_creator", partial(connect_inline, database, BUSY_SECONDS))
+    engine = sqlalchemy_asyncio.create_async_engine(
+        url, connect_args={"timeout": BUSY_SECONDS}, **kwargs
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -107,7 +125,7 @@ def _sqlite_engine(url: str, durable: bool, **kwargs: Any) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_busy_ms(dbapi_connection)}")
         # FULL: a commit is on disk before its reply is sent; NORMAL could lose a transaction
         # whose reply (a capture, a release) already went out, on an OS crash or power loss.
         cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -120,3 +138,9 @@ def _sqlite_engine(url: str, durable: bool, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _busy_ms(dbapi_connection: Any) -> int:
+    """SQLite's own busy wait: none on an inline connection, which waits without blocking."""
+    inline = isinstance(dbapi_connection.driver_connection, InlineConnection)
+    return 0 if inline else round(BUSY_SECONDS * 1000)

@@ -4,6 +4,7 @@ handles what was left: every command gets exactly one reply and one effect, and 
 up. In-process, the drain's bound: a handler past it is cut and its command redelivered."""
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -73,6 +74,19 @@ def reserve(n: int) -> ReserveStock:
     order_id = f"o-{n:04d}"
     items = [OrderLine(sku="SKU-42", quantity=1)]
     return ReserveStock(command_id=f"order-{order_id}:run:reserve", order_id=order_id, items=items)
+
+
+@contextlib.contextmanager
+def write_lock_held(database: Path) -> Iterator[None]:
+    """Another process's transaction holding the database's write lock (SQLite's BEGIN
+    IMMEDIATE) for the duration of the block."""
+    holder = sqlite3.connect(database, timeout=10, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
 
 
 class Participant:
@@ -168,8 +182,12 @@ async def test_sigterm_mid_load_drains_and_a_restart_handles_the_rest_exactly_on
     await participant.serving(starts=1)
     commands = await send_all(connection, topology, replies.queue)
     await replies.until(lambda: len(replies.by_command) >= 30, 30, "the first replies")
-
-    assert await participant.terminate() == 0, participant.text()
+    with write_lock_held(tmp_path / "inventory.db"):
+        # Handlers now wait for the lock mid-transaction: the SIGTERM meets them in flight.
+        await asyncio.sleep(0.2)
+        terminated = asyncio.create_task(participant.terminate())
+        await asyncio.sleep(0.5)
+    assert await terminated == 0, participant.text()
     answered_before_restart = len(replies.by_command)
     participant.start()
     await participant.serving(starts=2)
