@@ -9,9 +9,8 @@ from fastapi import Response
 
 from ordersaga.contracts.snapshots import GetHead, Head
 from ordersaga.projector.consistency import Token
-from ordersaga.projector.views import SOURCES
 from ordersaga.rabbitmq.request_reply import RequestClient
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import SOURCES, Topology
 
 HEAD_TIMEOUT_SECONDS = 1.0
 TOKEN_HEADER = "X-Consistency-Token"

@@ -22,10 +22,9 @@ from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.views import views
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import SOURCES, Topology
 
 POLL_SECONDS = 0.025
-SOURCES = ("orders", "inventory", "payment")
 PAGE = 5000
 
 

@@ -36,6 +36,8 @@ def summary(figures: dict[str, Any]) -> str:
         ),
         "POST /orders at {rate_per_s}/s (80 % of peak): p50 {p50_ms} ms, p99 {p99_ms} ms, "
         "{failed} failed".format(**figures["api_post"]),
+        "one hop at a time, p50 and CPU ms (bench/inventory/rabbitmq) per round trip: "
+        + "; ".join(_hop(name, f) for name, f in figures["hops"].items()),
         "read model: catch-up {events_per_second} events/s; ".format(
             **figures["read_model_catch_up"]
         )
@@ -46,3 +48,8 @@ def summary(figures: dict[str, Any]) -> str:
     if "soak" in figures:
         rows.append(f"soak: {figures['soak']}")
     return "\n".join(rows)
+
+
+def _hop(name: str, figures: dict[str, Any]) -> str:
+    cpu = "/".join(str(ms) for ms in figures["cpu_ms_per_round_trip"].values())
+    return f"{name} {figures['p50_ms']} ms, {cpu}"

@@ -9,8 +9,9 @@ The phases, each against the same scratch system (system.py):
 3. `POST /orders` (no wait) at 80 % of the saga's concurrent throughput: the API's latency;
 4. the histories of the saga's runs: events and workflow tasks per saga, the longest workflow
    task, step attempts that timed out;
-5. the read model's catch-up of a backlog (scratch sources, as `ordersaga projector bench`);
-6. with `soak_orders`, the worker's memory after 1,000 orders and after `soak_orders`.
+5. one hop of a step alone, one round trip at a time: the bus, a query, a command (hops.py);
+6. with `soak_orders`, the worker's memory after 1,000 orders and after `soak_orders`;
+7. the read model's catch-up of a backlog (scratch sources, as `ordersaga projector bench`).
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from ordersaga import temporal
 from ordersaga.bench import read_model
 from ordersaga.bench.floor_load import FloorA, FloorB, eager_worker
 from ordersaga.bench.histories import history_figures
+from ordersaga.bench.hops import hop_figures
 from ordersaga.bench.live_lag import LagWatch, lag_figures
 from ordersaga.bench.load import One, Run, Tick, at_rate, concurrent, sequential
 from ordersaga.bench.orders import OPERATOR, Mix, OrderLoad, Via
@@ -51,12 +53,14 @@ class Options:
     open_loop_seconds: float = 10.0
     catch_up_events: int = 20_000
     soak_orders: int = 0
+    hops: int = 200
     rabbitmq_url: str = DEV_BROKER_URL
 
 
 async def bench(options: Options, progress: Progress) -> dict[str, Any]:
     figures: dict[str, Any] = {"options": asdict(options), "machine": _machine()}
     async with running_system(options.rabbitmq_url) as system:
+        figures["bus_prefix"] = system.bus_prefix  # its queues are deleted when it stops
         settings = TemporalSettings(temporal_address=system.temporal_address)
         client = await temporal.connect(settings)
         async with (
@@ -86,6 +90,9 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             figures["floor_a"]["histories"] = await history_figures(client, floor_a.workflow_ids)
             peak = figures["saga"]["concurrent"]["throughput_per_s"]
             figures["api_post"] = await _open_loop(http, client, catalog, peak, options, progress)
+            figures["hops"] = await hop_figures(
+                system, catalog, options.rabbitmq_url, options.hops, progress
+            )
             if options.soak_orders:
                 figures["soak"] = await _soak(orders, system, options, progress)
     figures["read_model_catch_up"] = await _catch_up(options, progress)

@@ -26,7 +26,7 @@ from ordersaga.contracts.orders import OrderLine, PricedLine
 from ordersaga.database.event_log import append_events, mark_published
 from ordersaga.database.messaging_tables import messaging_tables
 from ordersaga.rabbitmq.connection import connect
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 from ordersaga.services.host.hosting import Hosted, hosting
 from ordersaga.services.host.service import Service
 from ordersaga.services.inventory.models import StockItem
@@ -156,16 +156,6 @@ async def scratch_databases(postgres_dsn: str | None) -> AsyncIterator[dict[str,
 
 
 async def delete_bus(rabbitmq_url: str, prefix: str) -> None:
-    topology = Topology(prefix)
+    """A scratch system's queues and exchanges: durable, they would outlive it on the broker."""
     async with await connect(rabbitmq_url, "bench-cleanup") as connection:
-        channel = await connection.channel()
-        for name in SERVICES:
-            for queue in (
-                topology.command_queue(name),
-                topology.dead_letter_queue(name),
-                topology.query_queue(name),
-            ):
-                await channel.queue_delete(queue)
-        await channel.queue_delete(topology.projector_queue)
-        for exchange in (topology.events_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+        await delete_topology(await connection.channel(), Topology(prefix))

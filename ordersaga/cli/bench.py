@@ -26,6 +26,7 @@ def bench(
     soak_orders: Annotated[
         int, typer.Option(help="then this many more orders, for the worker's memory (0: off)")
     ] = 0,
+    hops: Annotated[int, typer.Option(help="round trips per kind of hop, one at a time")] = 200,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="also write the figures here")
     ] = None,
@@ -33,7 +34,8 @@ def bench(
 ) -> None:
     """Floor B (five no-op local activities, eager start), floor A (the saga's shape, no-op
     steps) and the saga through the full system, in one run against one Temporal server, the
-    real RabbitMQ and databases; then the API under load and the read model's catch-up. Starts
+    real RabbitMQ and databases; then the API under load, one hop of a step alone and the read
+    model's catch-up. Starts
     its own system (`ordersaga dev` in a scratch folder, free ports) and seeds its own products
     and customers; leaves nothing behind."""
     from ordersaga.bench.progress import Progress
@@ -49,7 +51,7 @@ def bench(
         orders=orders, sequential=sequential, concurrency=concurrency, via=via,
         reject_share=reject_share, cancel_share=cancel_share,
         open_loop_seconds=open_loop_seconds, catch_up_events=catch_up_events,
-        soak_orders=soak_orders, rabbitmq_url=ProcessSettings().rabbitmq_url,
+        soak_orders=soak_orders, hops=hops, rabbitmq_url=ProcessSettings().rabbitmq_url,
     )  # fmt: skip
     with Progress(quiet) as progress:
         figures = asyncio.run(run_bench(options, progress))

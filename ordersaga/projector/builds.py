@@ -15,7 +15,8 @@ from ordersaga.projector import catalog, store
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.metrics import record_lag
 from ordersaga.projector.projection import Projection
-from ordersaga.projector.views import SHAPE, SOURCES, views
+from ordersaga.projector.views import SHAPE, views
+from ordersaga.rabbitmq.topology import SOURCES
 
 log = logging.getLogger(__name__)
 

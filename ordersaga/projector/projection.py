@@ -19,7 +19,8 @@ from ordersaga.contracts.queries import FeedPage
 from ordersaga.database.engine import Sessions
 from ordersaga.projector import loading, store
 from ordersaga.projector.feeds import Feeds
-from ordersaga.projector.views import SOURCES, Views
+from ordersaga.projector.views import Views
+from ordersaga.rabbitmq.topology import SOURCES
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from ordersaga.projector import catalog, loading, store
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.fold import keys
 from ordersaga.projector.snapshots import OWNED_COLUMNS, owned
-from ordersaga.projector.views import SOURCES, Views, views
+from ordersaga.projector.views import Views, views
+from ordersaga.rabbitmq.topology import SOURCES
 
 SagaEnded = Callable[[str], Awaitable[str | None]]
 """How an order's saga ended (its status), None while it runs; raises LookupError if none."""

@@ -30,10 +30,10 @@ from ordersaga.database.leases import hold, release
 from ordersaga.projector import catalog
 from ordersaga.projector.builds import Builds
 from ordersaga.projector.feeds import Feeds
-from ordersaga.projector.views import SOURCES, leases
+from ordersaga.projector.views import leases
 from ordersaga.rabbitmq.connection import connect
 from ordersaga.rabbitmq.request_reply import RequestClient
-from ordersaga.rabbitmq.topology import Topology, declare_events_exchange
+from ordersaga.rabbitmq.topology import SOURCES, Topology, declare_events_exchange
 from ordersaga.settings import ProjectorSettings
 from ordersaga.telemetry.tracing import span_of_messages
 

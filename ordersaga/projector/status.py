@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from ordersaga.database.engine import Sessions
 from ordersaga.projector import catalog
-from ordersaga.projector.views import SOURCES, views
+from ordersaga.projector.views import views
+from ordersaga.rabbitmq.topology import SOURCES
 
 ALIVE_SECONDS = 10.0
 

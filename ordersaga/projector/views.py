@@ -32,7 +32,6 @@ from sqlalchemy import (
 )
 
 SHAPE = 1
-SOURCES = ("orders", "inventory", "payment")
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,16 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
-from ordersaga.rabbitmq.topology import Topology, declare_command_queue, declare_dead_letter_queue
+from ordersaga.rabbitmq.topology import (
+    PARTICIPANTS,
+    Topology,
+    declare_command_queue,
+    declare_dead_letter_queue,
+)
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("inventory", "payment")
+SERVICES = PARTICIPANTS
 READ_SECONDS = 30.0
 READ_LIMIT = 10_000
 DEATH_HEADERS = ("x-death", "x-death-reason", "x-original-queue", "x-delivery-count")

@@ -76,3 +76,22 @@ async def declare_events_exchange(channel: AbstractChannel, topology: Topology) 
     return await channel.declare_exchange(
         topology.events_exchange, ExchangeType.TOPIC, durable=True
     )
+
+
+PARTICIPANTS = ("inventory", "payment")
+"""The services that take commands over the bus (and dead-letter them)."""
+SOURCES = ("orders", "inventory", "payment")
+"""The services whose event logs the read model is built from; each answers queries."""
+
+
+async def delete_topology(channel: AbstractChannel, topology: Topology) -> None:
+    """Delete every queue and exchange named from `topology`'s prefix (reply queues go with their
+    connections): for a scratch system, a test's or the benchmark's, once it is done."""
+    for service in PARTICIPANTS:
+        await channel.queue_delete(topology.command_queue(service))
+        await channel.queue_delete(topology.dead_letter_queue(service))
+    for source in SOURCES:
+        await channel.queue_delete(topology.query_queue(source))
+    await channel.queue_delete(topology.projector_queue)
+    for exchange in (topology.events_exchange, topology.dead_letter_exchange):
+        await channel.exchange_delete(exchange)

@@ -16,6 +16,9 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from ordersaga.rabbitmq.topology import Topology
+from tests.support.system import delete_topology
+
 ORDERSAGA = str(Path(sys.executable).parent / "ordersaga")
 
 
@@ -94,6 +97,7 @@ async def processes(
             for name, code in codes.items()
         }
         unclean = {name: procs.log(name)[-4000:] for name, ok in clean.items() if not ok}
+        await delete_topology(rabbitmq_url, Topology(env["ORDERSAGA_BUS_PREFIX"]))
         assert not unclean, (codes, unclean)
         assert "Application shutdown complete" in procs.log("api")
 

@@ -6,11 +6,15 @@ import json
 import subprocess
 from pathlib import Path
 
+import aio_pika
+import aio_pika.exceptions
+
+from ordersaga.rabbitmq.topology import Topology
 from tests.e2e.conftest import ORDERSAGA
 
 TINY = [
     *("--orders", "6", "--sequential", "2", "--concurrency", "3"),
-    *("--open-loop-seconds", "1", "--catch-up-events", "300", "--quiet"),
+    *("--open-loop-seconds", "1", "--catch-up-events", "300", "--hops", "5", "--quiet"),
 ]
 
 
@@ -26,7 +30,7 @@ def run_bench(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
     return figures
 
 
-def test_bench_measures_the_floors_the_saga_the_api_and_the_read_model(
+async def test_bench_measures_the_floors_the_saga_the_api_and_the_read_model(
     rabbitmq_url: str, tmp_path: Path
 ) -> None:
     figures = run_bench(tmp_path, "--reject-share", "0.34", "--cancel-share", "0.34")
@@ -44,3 +48,23 @@ def test_bench_measures_the_floors_the_saga_the_api_and_the_read_model(
     assert figures["api_post"]["failed"] == 0
     assert figures["read_model_catch_up"]["events"] >= 300
     assert figures["read_model_live_lag"]["samples"] > 0
+    for hop in ("bus", "query", "command"):
+        assert figures["hops"][hop]["failed"] == 0 and figures["hops"][hop]["p50_ms"] > 0
+        assert figures["hops"][hop]["cpu_ms_per_round_trip"]["inventory"] >= 0
+    assert not await queues_left(rabbitmq_url, figures["bus_prefix"])
+
+
+async def queues_left(rabbitmq_url: str, prefix: str) -> list[str]:
+    """The run's durable queues still on the broker (a passive declare fails for a gone one)."""
+    topology, left = Topology(prefix), []
+    queues = [topology.command_queue("inventory"), topology.query_queue("orders"),
+              topology.projector_queue]  # fmt: skip
+    async with await aio_pika.connect(rabbitmq_url) as connection:
+        for queue in queues:
+            channel = await connection.channel()
+            try:
+                await channel.declare_queue(queue, passive=True)
+                left.append(queue)
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                pass
+    return left

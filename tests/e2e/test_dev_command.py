@@ -8,8 +8,10 @@ from pathlib import Path
 
 import httpx
 
+from ordersaga.rabbitmq.topology import Topology
 from tests.e2e.conftest import ORDERSAGA, free_port, wait_for
 from tests.support.http_api import OPERATOR
+from tests.support.system import delete_topology
 
 
 async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(
@@ -46,6 +48,7 @@ async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(
     finally:
         dev.send_signal(signal.SIGINT)
         code = dev.wait(timeout=60)
+        await delete_topology(rabbitmq_url, Topology(env["ORDERSAGA_BUS_PREFIX"]))
     output = (tmp_path / "dev.log").read_text(errors="replace")
     assert code == 0, output
     assert "stopping everything" in output

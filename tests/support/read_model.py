@@ -15,8 +15,9 @@ from ordersaga.projector import catalog, store
 from ordersaga.projector.feeds import Feeds
 from ordersaga.projector.reads import ReadModel
 from ordersaga.projector.running import run
-from ordersaga.projector.views import SOURCES, Views, views
+from ordersaga.projector.views import Views, views
 from ordersaga.projector.wiring import connected_feeds
+from ordersaga.rabbitmq.topology import SOURCES
 from ordersaga.services.orders.models import Base as OrdersBase
 from ordersaga.settings import ProjectorSettings
 from tests.support.system import SERVICES, SagaSystem

@@ -28,6 +28,7 @@ from ordersaga.contracts.orders import OrderLine, OrderStatus
 from ordersaga.contracts.saga import PlaceOrder, SagaState, SagaTimeouts
 from ordersaga.database.engine import Sessions, create_engine, session_factory
 from ordersaga.database.messaging_tables import messaging_tables
+from ordersaga.rabbitmq import topology as bus
 from ordersaga.rabbitmq.topology import Topology
 from ordersaga.services.host.hosting import Hosted, hosting
 from ordersaga.services.inventory.models import Reservation, StockItem
@@ -212,17 +213,8 @@ async def serving(system: SagaSystem) -> AsyncIterator[None]:
 
 
 async def delete_topology(rabbitmq_url: str, topology: Topology) -> None:
-    connection = await connect(rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for service in SERVICES:
-            for queue in (topology.command_queue(service), topology.dead_letter_queue(service)):
-                await channel.queue_delete(queue)
-        for service in (*SERVICES, "orders"):
-            await channel.queue_delete(topology.query_queue(service))
-        await channel.queue_delete(topology.projector_queue)
-        for exchange in (topology.events_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+    async with await connect(rabbitmq_url) as connection:
+        await bus.delete_topology(await connection.channel(), topology)
 
 
 async def reaches(handle: SagaHandle, status: OrderStatus, seconds: float = 20) -> None:
