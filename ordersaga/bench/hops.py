@@ -65,7 +65,7 @@ async def hop_figures(
             )
             return await client.send_command("inventory", reserve, TIMEOUT_SECONDS)
 
-        await echo.consume(answer)
+        tag = await echo.consume(answer)
         figures: dict[str, Any] = {}
         try:
             for name, one in (("bus", bus), ("query", query), ("command", command)):
@@ -74,6 +74,7 @@ async def hop_figures(
                     run = await sequential(one, count, tick)
                 figures[name] = _figures(run, cpu)
         finally:
+            await echo.cancel(tag)
             await echo.delete(if_unused=False, if_empty=False)
             await client.close()
     return figures
