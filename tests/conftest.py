@@ -15,9 +15,8 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 from tests.support.dev_server import dev_server
-from tests.support.system import delete_topology
 
 RABBITMQ_URL = os.environ.get("ORDERSAGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_DSN = os.environ.get(

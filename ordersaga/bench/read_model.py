@@ -23,7 +23,6 @@ from ordersaga.bench.figures import spread
 from ordersaga.bench.local_projector import Projector
 from ordersaga.bench.scratch import (
     Sources,
-    delete_bus,
     order_flow,
     scratch_databases,
     scratch_sources,
@@ -33,6 +32,7 @@ from ordersaga.contracts.views import OrderFilter
 from ordersaga.database.engine import session_factory
 from ordersaga.projector import catalog
 from ordersaga.projector.reads import ReadModel
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 
 POLL_SECONDS = 0.005
 
@@ -82,7 +82,7 @@ async def _scratch(options: Options) -> AsyncIterator[tuple[Sources, "Projector"
             await projector.caught_up(sources)
             yield sources, projector
     finally:
-        await delete_bus(options.rabbitmq_url, prefix)
+        await delete_topology(options.rabbitmq_url, Topology(prefix))
 
 
 async def catch_up(options: Options, sources: Sources, projector: Projector) -> dict[str, Any]:

@@ -25,8 +25,6 @@ from ordersaga.contracts.events import (
 from ordersaga.contracts.orders import OrderLine, PricedLine
 from ordersaga.database.event_log import append_events, mark_published
 from ordersaga.database.messaging_tables import messaging_tables
-from ordersaga.rabbitmq.connection import connect
-from ordersaga.rabbitmq.topology import Topology, delete_topology
 from ordersaga.services.host.hosting import Hosted, hosting
 from ordersaga.services.host.service import Service
 from ordersaga.services.inventory.models import StockItem
@@ -153,9 +151,3 @@ async def scratch_databases(postgres_dsn: str | None) -> AsyncIterator[dict[str,
         for database in created.values():
             await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await connection.close()
-
-
-async def delete_bus(rabbitmq_url: str, prefix: str) -> None:
-    """A scratch system's queues and exchanges: durable, they would outlive it on the broker."""
-    async with await connect(rabbitmq_url, "bench-cleanup") as connection:
-        await delete_topology(await connection.channel(), Topology(prefix))

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import httpx
 import psutil
 
-from ordersaga.bench.scratch import delete_bus
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 from ordersaga.waiting import wait_until
 
 START_SECONDS = 90
@@ -132,7 +132,7 @@ async def running_system(
         log.close()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
-            await delete_bus(rabbitmq_url, prefix)
+            await delete_topology(rabbitmq_url, Topology(prefix))
 
 
 async def _spawn(args: list[str], env: dict[str, str], log: BinaryIO) -> asyncio.subprocess.Process:

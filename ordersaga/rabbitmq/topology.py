@@ -12,6 +12,8 @@ from typing import Any
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
+from ordersaga.rabbitmq.connection import connect
+
 DELIVERY_LIMIT = 10
 
 
@@ -84,14 +86,17 @@ SOURCES = ("orders", "inventory", "payment")
 """The services whose event logs the read model is built from; each answers queries."""
 
 
-async def delete_topology(channel: AbstractChannel, topology: Topology) -> None:
+async def delete_topology(rabbitmq_url: str, topology: Topology) -> None:
     """Delete every queue and exchange named from `topology`'s prefix (reply queues go with their
-    connections): for a scratch system, a test's or the benchmark's, once it is done."""
-    for service in PARTICIPANTS:
-        await channel.queue_delete(topology.command_queue(service))
-        await channel.queue_delete(topology.dead_letter_queue(service))
-    for source in SOURCES:
-        await channel.queue_delete(topology.query_queue(source))
-    await channel.queue_delete(topology.projector_queue)
-    for exchange in (topology.events_exchange, topology.dead_letter_exchange):
-        await channel.exchange_delete(exchange)
+    connections): for a scratch system, a test's or the benchmark's, once it is done. Durable,
+    they would otherwise outlive it on the broker."""
+    async with await connect(rabbitmq_url, "topology-cleanup") as connection:
+        channel = await connection.channel()
+        for service in PARTICIPANTS:
+            await channel.queue_delete(topology.command_queue(service))
+            await channel.queue_delete(topology.dead_letter_queue(service))
+        for source in SOURCES:
+            await channel.queue_delete(topology.query_queue(source))
+        await channel.queue_delete(topology.projector_queue)
+        for exchange in (topology.events_exchange, topology.dead_letter_exchange):
+            await channel.exchange_delete(exchange)

@@ -16,8 +16,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from ordersaga.rabbitmq.topology import Topology
-from tests.support.system import delete_topology
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 
 ORDERSAGA = str(Path(sys.executable).parent / "ordersaga")
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 from tests.e2e.conftest import ORDERSAGA, free_port, wait_for
 from tests.support.http_api import OPERATOR
-from tests.support.system import delete_topology
 
 
 async def test_ordersaga_dev_runs_the_system_and_stops_it_on_ctrl_c(

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aio_pika import connect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.common.v1 import WorkflowExecution
@@ -28,8 +27,7 @@ from ordersaga.contracts.orders import OrderLine, OrderStatus
 from ordersaga.contracts.saga import PlaceOrder, SagaState, SagaTimeouts
 from ordersaga.database.engine import Sessions, create_engine, session_factory
 from ordersaga.database.messaging_tables import messaging_tables
-from ordersaga.rabbitmq import topology as bus
-from ordersaga.rabbitmq.topology import Topology
+from ordersaga.rabbitmq.topology import Topology, delete_topology
 from ordersaga.services.host.hosting import Hosted, hosting
 from ordersaga.services.inventory.models import Reservation, StockItem
 from ordersaga.services.inventory.service import INVENTORY
@@ -210,11 +208,6 @@ async def serving(system: SagaSystem) -> AsyncIterator[None]:
             yield
     finally:
         await system.stop_all()
-
-
-async def delete_topology(rabbitmq_url: str, topology: Topology) -> None:
-    async with await connect(rabbitmq_url) as connection:
-        await bus.delete_topology(await connection.channel(), topology)
 
 
 async def reaches(handle: SagaHandle, status: OrderStatus, seconds: float = 20) -> None:
