@@ -9,11 +9,13 @@ that under concurrent transactions).
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from ordersaga.contracts.events import Event, EventEnvelope
 from ordersaga.contracts.queries import ParkedEvent
@@ -34,7 +36,7 @@ async def append_events(
     first = last - len(events) + 1
     now, traced = datetime.now(UTC), current_trace_context()
     await session.execute(
-        tables.events.insert(),
+        _insert(tables.events),
         [
             {
                 "seq": first + i,
@@ -50,14 +52,25 @@ async def append_events(
 
 
 async def _advance_sequence(session: AsyncSession, tables: MessagingTables, count: int) -> int:
-    seq = tables.event_sequence
-    result = await session.execute(
+    result = await session.execute(_advance(tables.event_sequence), {"count": count})
+    return int(result.scalar_one())
+
+
+# Built once per table and bound per call (a command's hot path: building a statement and its
+# cache key cost more than running it).
+@cache
+def _advance(seq: Table) -> ReturningUpdate[int]:
+    return (
         update(seq)
         .where(seq.c.id == 1)
-        .values(last_seq=seq.c.last_seq + count)
+        .values(last_seq=seq.c.last_seq + bindparam("count"))
         .returning(seq.c.last_seq)
     )
-    return int(result.scalar_one())
+
+
+@cache
+def _insert(events: Table) -> Insert:
+    return events.insert()
 
 
 async def head(session: AsyncSession, tables: MessagingTables) -> int:

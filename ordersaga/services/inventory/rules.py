@@ -16,8 +16,9 @@ and changes nothing.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.commands import CommitStock, ReleaseStock, ReserveStock
@@ -36,17 +37,49 @@ from ordersaga.services.inventory.domain import (
     total_cents,
     unknown_sku,
 )
-from ordersaga.services.inventory.models import Reservation, StockItem
+from ordersaga.services.inventory.models import Base
+
+# The statements of a command's hot path, built once and bound per call: building a statement
+# and computing its cache key cost more CPU than SQLite spends running it (docs/performance.md).
+_STOCK, _RESERVATIONS = Base.metadata.tables["stock_items"], Base.metadata.tables["reservations"]
+_TAKE = (
+    update(_STOCK)
+    .where(
+        _STOCK.c.sku == bindparam("of_sku"),
+        _STOCK.c.on_hand - _STOCK.c.reserved >= bindparam("n"),
+    )
+    .values(reserved=_STOCK.c.reserved + bindparam("n"))
+    .returning(_STOCK.c.unit_price_cents)
+)
+_CHANGE_STOCK = (
+    update(_STOCK)
+    .where(_STOCK.c.sku == bindparam("of_sku"))
+    .values(
+        reserved=_STOCK.c.reserved + bindparam("add_reserved"),
+        on_hand=_STOCK.c.on_hand + bindparam("add_on_hand"),
+    )
+)
+_STOCK_OF = select(_STOCK.c.on_hand, _STOCK.c.reserved).where(_STOCK.c.sku == bindparam("sku"))
+_RESERVATION_OF = select(_RESERVATIONS).where(_RESERVATIONS.c.order_id == bindparam("order_id"))
+_CLAIM = (
+    update(_RESERVATIONS)
+    .where(
+        _RESERVATIONS.c.order_id == bindparam("of_order"),
+        _RESERVATIONS.c.status == ReservationStatus.RESERVED,
+    )
+    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
+    .returning(_RESERVATIONS.c.lines)
+)
+_ADD_RESERVATION = _RESERVATIONS.insert()
 
 
 async def reserve_stock(session: AsyncSession, command: ReserveStock) -> Outcome:
-    existing = await session.get(Reservation, command.order_id)
+    existing = await _reservation_of(session, command.order_id)
     if existing is not None:
         return _already_reserved(existing)
     lines = [await _take(session, line) for line in merge_lines(command.items)]
     total = checked_total(lines)
-    session.add(_reservation(command.order_id, ReservationStatus.RESERVED, lines))
-    await session.flush()
+    await _add_reservation(session, command.order_id, ReservationStatus.RESERVED, lines)
     return Outcome(StockReserved(order_id=command.order_id, lines=lines, total_cents=total))
 
 
@@ -72,7 +105,7 @@ async def commit_stock(session: AsyncSession, command: CommitStock) -> Outcome:
     return Outcome(StockCommitted(order_id=command.order_id, lines=_unpriced(lines)))
 
 
-def _already_reserved(reservation: Reservation) -> Outcome:
+def _already_reserved(reservation: Row[Any]) -> Outcome:
     """Another command for the same order got here first: refuse after a release, else
     answer with what is already held rather than reserving it twice."""
     if reservation.status == ReservationStatus.RELEASED:
@@ -85,13 +118,7 @@ def _already_reserved(reservation: Reservation) -> Outcome:
 
 
 async def _take(session: AsyncSession, line: OrderLine) -> PricedLine:
-    result = await session.execute(
-        update(StockItem)
-        .where(StockItem.sku == line.sku, StockItem.on_hand - StockItem.reserved >= line.quantity)
-        .values(reserved=StockItem.reserved + line.quantity)
-        .returning(StockItem.unit_price_cents)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_TAKE, {"of_sku": line.sku, "n": line.quantity})
     price = result.scalar_one_or_none()
     if price is None:
         raise await _why_not_reservable(session, line)
@@ -99,7 +126,7 @@ async def _take(session: AsyncSession, line: OrderLine) -> PricedLine:
 
 
 async def _why_not_reservable(session: AsyncSession, line: OrderLine) -> Rejected:
-    item = await session.get(StockItem, line.sku)
+    item = (await session.execute(_STOCK_OF, {"sku": line.sku})).one_or_none()
     if item is None:
         return unknown_sku(line.sku)
     return out_of_stock(line.sku, item.on_hand - item.reserved, line.quantity)
@@ -110,14 +137,8 @@ async def _claim(
 ) -> list[PricedLine] | None:
     """Move a RESERVED reservation to `status` in one statement, so of a release and a commit
     (or two of either) only one moves the units; None if it was not RESERVED."""
-    result = await session.execute(
-        update(Reservation)
-        .where(Reservation.order_id == order_id, Reservation.status == ReservationStatus.RESERVED)
-        .values(status=status, updated_at=datetime.now(UTC))
-        .returning(Reservation.lines)
-        .execution_options(synchronize_session=False)
-    )
-    lines = result.scalar_one_or_none()
+    claimed = {"of_order": order_id, "new_status": status, "now": datetime.now(UTC)}
+    lines = (await session.execute(_CLAIM, claimed)).scalar_one_or_none()
     return None if lines is None else [PricedLine.model_validate(line) for line in lines]
 
 
@@ -127,10 +148,9 @@ async def _nothing_to_release(session: AsyncSession, order_id: str) -> Outcome:
     retry is refused); releasing twice succeeds; releasing a sale cannot. A reservation that
     committed since the claim looked (READ COMMITTED: each statement sees the latest commits)
     is released after all: what this look sees is what the answer says."""
-    existing = await session.get(Reservation, order_id, populate_existing=True)
+    existing = await _reservation_of(session, order_id)
     if existing is None:
-        session.add(_reservation(order_id, ReservationStatus.RELEASED, []))
-        await session.flush()
+        await _add_reservation(session, order_id, ReservationStatus.RELEASED, [])
     elif existing.status == ReservationStatus.RESERVED:
         lines = await _claim(session, order_id, ReservationStatus.RELEASED)
         if lines is not None:
@@ -144,7 +164,7 @@ async def _nothing_to_release(session: AsyncSession, order_id: str) -> Outcome:
 async def _nothing_to_commit(session: AsyncSession, order_id: str) -> Outcome:
     """Committing twice succeeds without selling twice; a released or missing reservation has
     nothing to sell."""
-    existing = await session.get(Reservation, order_id, populate_existing=True)
+    existing = await _reservation_of(session, order_id)
     if existing is None:
         raise nothing_to_commit(order_id)
     if existing.status == ReservationStatus.RELEASED:
@@ -155,25 +175,31 @@ async def _nothing_to_commit(session: AsyncSession, order_id: str) -> Outcome:
 async def _change_stock(
     session: AsyncSession, line: OrderLine, reserved: int, on_hand: int = 0
 ) -> None:
-    await session.execute(
-        update(StockItem)
-        .where(StockItem.sku == line.sku)
-        .values(reserved=StockItem.reserved + reserved, on_hand=StockItem.on_hand + on_hand)
-        .execution_options(synchronize_session=False)
-    )
+    change = {"of_sku": line.sku, "add_reserved": reserved, "add_on_hand": on_hand}
+    await session.execute(_CHANGE_STOCK, change)
 
 
 def _unpriced(lines: list[PricedLine]) -> list[OrderLine]:
     return [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines]
 
 
-def _reservation(order_id: str, status: ReservationStatus, lines: list[PricedLine]) -> Reservation:
+async def _reservation_of(session: AsyncSession, order_id: str) -> Row[Any] | None:
+    """The order's reservation as committed now (each look reads the database afresh)."""
+    return (await session.execute(_RESERVATION_OF, {"order_id": order_id})).one_or_none()
+
+
+async def _add_reservation(
+    session: AsyncSession, order_id: str, status: ReservationStatus, lines: list[PricedLine]
+) -> None:
     now = datetime.now(UTC)
-    return Reservation(
-        order_id=order_id,
-        status=status,
-        lines=[line.model_dump() for line in lines],
-        total_cents=total_cents(lines),
-        created_at=now,
-        updated_at=now,
+    await session.execute(
+        _ADD_RESERVATION,
+        {
+            "order_id": order_id,
+            "status": status,
+            "lines": [line.model_dump() for line in lines],
+            "total_cents": total_cents(lines),
+            "created_at": now,
+            "updated_at": now,
+        },
     )

@@ -13,8 +13,9 @@ row: the authorization is voided, or the late authorization is refused.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.commands import AuthorizePayment, CapturePayment, VoidAuthorization
@@ -31,19 +32,58 @@ from ordersaga.services.payment.domain import (
     no_account,
     nothing_to_capture,
 )
-from ordersaga.services.payment.models import Account, Authorization
+from ordersaga.services.payment.models import Base
+
+# The statements of a command's hot path, built once and bound per call: building a statement
+# and computing its cache key cost more CPU than SQLite spends running it (docs/performance.md).
+_ACCOUNTS, _AUTHS = Base.metadata.tables["accounts"], Base.metadata.tables["authorizations"]
+_ACCOUNT_OF = select(_ACCOUNTS).where(_ACCOUNTS.c.customer_id == bindparam("of_customer"))
+_AVAILABLE = _ACCOUNTS.c.credit_limit_cents - _ACCOUNTS.c.held_cents - _ACCOUNTS.c.captured_cents
+_HOLD = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.customer_id == bindparam("of_customer"), _AVAILABLE >= bindparam("amount"))
+    .values(held_cents=_ACCOUNTS.c.held_cents + bindparam("amount"))
+    .returning(_ACCOUNTS.c.customer_id)
+)
+_MOVE_FUNDS = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.customer_id == bindparam("of_customer"))
+    .values(
+        held_cents=_ACCOUNTS.c.held_cents + bindparam("add_held"),
+        captured_cents=_ACCOUNTS.c.captured_cents + bindparam("add_captured"),
+    )
+)
+_AUTH_OF = select(_AUTHS).where(_AUTHS.c.order_id == bindparam("of_order"))
+_CLAIM = (
+    update(_AUTHS)
+    .where(
+        _AUTHS.c.order_id == bindparam("of_order"),
+        _AUTHS.c.status == AuthorizationStatus.AUTHORIZED,
+    )
+    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
+    .returning(*_AUTHS.c)
+)
+_ADD_AUTH = _AUTHS.insert()
+
+Authorization = Row[Any]
+"""An authorizations row as the statements above return it."""
 
 
 async def authorize_payment(session: AsyncSession, command: AuthorizePayment) -> Outcome:
-    existing = await session.get(Authorization, command.order_id)
+    existing = await _authorization_of(session, command.order_id)
     if existing is not None:
         return _already_authorized(existing)
     await _check_card(session, command)
     await _hold(session, command.customer_id, command.amount_cents)
-    auth = _authorization(command.order_id, command.customer_id, command.amount_cents)
-    session.add(auth)
-    await session.flush()
-    return Outcome(_authorized(auth))
+    await _add_authorization(session, command.order_id, command.customer_id, command.amount_cents)
+    return Outcome(
+        PaymentAuthorized(
+            order_id=command.order_id,
+            authorization_id=authorization_id(command.order_id),
+            customer_id=command.customer_id,
+            amount_cents=command.amount_cents,
+        )
+    )
 
 
 async def void_authorization(session: AsyncSession, command: VoidAuthorization) -> Outcome:
@@ -75,7 +115,7 @@ def _already_authorized(auth: Authorization) -> Outcome:
 
 
 async def _check_card(session: AsyncSession, command: AuthorizePayment) -> None:
-    account = await session.get(Account, command.customer_id)
+    account = await _account_of(session, command.customer_id)
     if account is None:
         raise no_account(command.customer_id)
     if (refusal := card_refusal(account.blocked, command.payment_method)) is not None:
@@ -83,16 +123,11 @@ async def _check_card(session: AsyncSession, command: AuthorizePayment) -> None:
 
 
 async def _hold(session: AsyncSession, customer_id: str, amount_cents: int) -> None:
-    available = Account.credit_limit_cents - Account.held_cents - Account.captured_cents
-    result = await session.execute(
-        update(Account)
-        .where(Account.customer_id == customer_id, available >= amount_cents)
-        .values(held_cents=Account.held_cents + amount_cents)
-        .returning(Account.customer_id)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_HOLD, {"of_customer": customer_id, "amount": amount_cents})
     if result.scalar_one_or_none() is None:
-        account = await session.get_one(Account, customer_id, populate_existing=True)
+        account = await _account_of(session, customer_id)
+        if account is None:
+            raise no_account(customer_id)
         left = available_credit(
             account.credit_limit_cents, account.held_cents, account.captured_cents
         )
@@ -103,30 +138,14 @@ async def _claim(
     session: AsyncSession, order_id: str, status: AuthorizationStatus
 ) -> Authorization | None:
     """Move an AUTHORIZED authorization to `status` in one statement; None if it was not."""
-    result = await session.execute(
-        update(Authorization)
-        .where(
-            Authorization.order_id == order_id,
-            Authorization.status == AuthorizationStatus.AUTHORIZED,
-        )
-        .values(status=status, updated_at=datetime.now(UTC))
-        .returning(Authorization)
-        .execution_options(synchronize_session=False)
-    )
-    return result.scalar_one_or_none()
+    claimed = {"of_order": order_id, "new_status": status, "now": datetime.now(UTC)}
+    return (await session.execute(_CLAIM, claimed)).one_or_none()
 
 
 async def _move_funds(session: AsyncSession, auth: Authorization, held: int, captured: int) -> None:
     """Add `held` and `captured` (either may be negative) to the authorization's account."""
-    await session.execute(
-        update(Account)
-        .where(Account.customer_id == auth.customer_id)
-        .values(
-            held_cents=Account.held_cents + held,
-            captured_cents=Account.captured_cents + captured,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    moved = {"of_customer": auth.customer_id, "add_held": held, "add_captured": captured}
+    await session.execute(_MOVE_FUNDS, moved)
 
 
 async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
@@ -135,10 +154,9 @@ async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
     and its retry is refused); voiding twice succeeds; voiding a capture cannot. An
     authorization that committed since the claim looked (READ COMMITTED: each statement sees
     the latest commits) is voided after all: what this look sees is what the answer says."""
-    existing = await session.get(Authorization, order_id, populate_existing=True)
+    existing = await _authorization_of(session, order_id)
     if existing is None:
-        session.add(_authorization(order_id, None, 0, AuthorizationStatus.VOIDED))
-        await session.flush()
+        await _add_authorization(session, order_id, None, 0, AuthorizationStatus.VOIDED)
     elif existing.status == AuthorizationStatus.AUTHORIZED:
         auth = await _claim(session, order_id, AuthorizationStatus.VOIDED)
         if auth is not None:
@@ -151,27 +169,40 @@ async def _nothing_to_void(session: AsyncSession, order_id: str) -> Outcome:
 
 async def _nothing_to_capture(session: AsyncSession, order_id: str) -> Outcome:
     """A second capture (under another command id) succeeds without moving money again."""
-    existing = await session.get(Authorization, order_id)
+    existing = await _authorization_of(session, order_id)
     if existing is not None and existing.status == AuthorizationStatus.CAPTURED:
         return Outcome(_captured(existing), changed=False)
     raise nothing_to_capture(order_id, None if existing is None else existing.status)
 
 
-def _authorization(
+async def _account_of(session: AsyncSession, customer_id: str) -> Row[Any] | None:
+    return (await session.execute(_ACCOUNT_OF, {"of_customer": customer_id})).one_or_none()
+
+
+async def _authorization_of(session: AsyncSession, order_id: str) -> Authorization | None:
+    """The order's authorization as committed now (each look reads the database afresh)."""
+    return (await session.execute(_AUTH_OF, {"of_order": order_id})).one_or_none()
+
+
+async def _add_authorization(
+    session: AsyncSession,
     order_id: str,
     customer_id: str | None,
     amount_cents: int,
     status: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
-) -> Authorization:
+) -> None:
     now = datetime.now(UTC)
-    return Authorization(
-        order_id=order_id,
-        authorization_id=authorization_id(order_id),
-        customer_id=customer_id,
-        amount_cents=amount_cents,
-        status=status,
-        created_at=now,
-        updated_at=now,
+    await session.execute(
+        _ADD_AUTH,
+        {
+            "order_id": order_id,
+            "authorization_id": authorization_id(order_id),
+            "customer_id": customer_id,
+            "amount_cents": amount_cents,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
 
 
