@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import Insert, Table, bindparam, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 
@@ -73,6 +73,25 @@ def _insert(events: Table) -> Insert:
     return events.insert()
 
 
+@cache
+def _unpublished(ev: Table) -> Select[int, str, str, datetime, str | None]:
+    return (
+        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at, ev.c.trace_context)
+        .where(ev.c.published_at.is_(None), ev.c.parked_reason.is_(None))
+        .order_by(ev.c.seq)
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
+def _mark_published(ev: Table) -> Update:
+    return (
+        update(ev)
+        .where(ev.c.seq.in_(bindparam("seqs", expanding=True)))
+        .values(published_at=bindparam("at"))
+    )
+
+
 async def head(session: AsyncSession, tables: MessagingTables) -> int:
     """The last sequence number the log has used (0 for an empty log)."""
     seq = tables.event_sequence
@@ -106,23 +125,14 @@ async def read_unpublished(
     session: AsyncSession, tables: MessagingTables, limit: int
 ) -> list["EventRow"]:
     """Committed events the relay has not published (nor parked), in order."""
-    ev = tables.events
-    rows = await session.execute(
-        select(ev.c.seq, ev.c.kind, ev.c.payload, ev.c.occurred_at, ev.c.trace_context)
-        .where(ev.c.published_at.is_(None), ev.c.parked_reason.is_(None))
-        .order_by(ev.c.seq)
-        .limit(limit)
-    )
+    rows = await session.execute(_unpublished(tables.events), {"limit": limit})
     return [
         EventRow(row.seq, row.kind, row.payload, row.occurred_at, row.trace_context) for row in rows
     ]
 
 
 async def mark_published(session: AsyncSession, tables: MessagingTables, seqs: list[int]) -> None:
-    ev = tables.events
-    await session.execute(
-        update(ev).where(ev.c.seq.in_(seqs)).values(published_at=datetime.now(UTC))
-    )
+    await session.execute(_mark_published(tables.events), {"seqs": seqs, "at": datetime.now(UTC)})
 
 
 async def park(session: AsyncSession, tables: MessagingTables, seq: int, reason: str) -> None:

@@ -7,7 +7,9 @@ create that arrives late (a stalled attempt) cannot bring it back as PENDING.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.events import OrderApproved, OrderClosed, OrderCompleted, OrderPlaced
@@ -16,22 +18,49 @@ from ordersaga.database.engine import Sessions
 from ordersaga.database.event_log import append_events
 from ordersaga.database.messaging_tables import messaging_tables
 from ordersaga.services.orders.commands import CloseOrder, CreateOrder
-from ordersaga.services.orders.models import Base, Order
+from ordersaga.services.orders.models import Base
 
 TABLES = messaging_tables(Base.metadata)
 
 CLOSED = ("REJECTED", "CANCELLED")
 
+# Built once and bound per call (a saga step's hot path, as in the services' rules): each
+# change is one conditional statement, and only a change that finds nothing to do looks again.
+_ORDERS = Base.metadata.tables["orders"]
+_ORDER_OF = select(_ORDERS).where(_ORDERS.c.order_id == bindparam("of_order"))
+_ADD_ORDER = _ORDERS.insert()
+_APPROVE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.order_id == bindparam("of_order"), _ORDERS.c.status == "PENDING")
+    .values(
+        status="APPROVED", reason=None, total_cents=bindparam("total"), updated_at=bindparam("now")
+    )
+    .returning(_ORDERS.c.order_id)
+)
+_COMPLETE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.order_id == bindparam("of_order"), _ORDERS.c.status == "APPROVED")
+    .values(status="COMPLETED", reason=None, updated_at=bindparam("now"))
+    .returning(_ORDERS.c.total_cents)
+)
+_CLOSE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.order_id == bindparam("of_order"))
+    .values(status=bindparam("new_status"), reason=bindparam("why"), updated_at=bindparam("now"))
+)
+
 
 async def create_pending(sessions: Sessions, order: CreateOrder) -> bool:
     """Insert the order PENDING; False if its saga had already (or a tombstone is there)."""
     async with sessions() as session, session.begin():
-        existing = await session.get(Order, order.order_id)
+        existing = await _order_of(session, order.order_id)
         if existing is not None:
             if order.saga_id is not None and existing.saga_id != order.saga_id:
                 raise _placed_before(existing)
             return False
-        session.add(_row(order.order_id, order.customer_id, "PENDING", order.saga_id, order))
+        await session.execute(
+            _ADD_ORDER, _row(order.order_id, order.customer_id, "PENDING", order.saga_id, order)
+        )
         placed = OrderPlaced(
             order_id=order.order_id,
             customer_id=order.customer_id,
@@ -44,13 +73,12 @@ async def create_pending(sessions: Sessions, order: CreateOrder) -> bool:
 
 async def approve(sessions: Sessions, order_id: str, total_cents: int) -> bool:
     async with sessions() as session, session.begin():
-        order = await _load(session, order_id)
-        if order.status in ("APPROVED", "COMPLETED"):
-            return False
-        if order.status != "PENDING":
-            raise ValueError(f"order {order_id} is {order.status}; only PENDING can be approved")
-        _set(order, "APPROVED", None)
-        order.total_cents = total_cents
+        approving = {"of_order": order_id, "total": total_cents, "now": datetime.now(UTC)}
+        if (await session.execute(_APPROVE, approving)).one_or_none() is None:
+            status = await _status_of(session, order_id)
+            if status in ("APPROVED", "COMPLETED"):
+                return False
+            raise ValueError(f"order {order_id} is {status}; only PENDING can be approved")
         await append_events(
             session, TABLES, [OrderApproved(order_id=order_id, total_cents=total_cents)]
         )
@@ -60,13 +88,14 @@ async def approve(sessions: Sessions, order_id: str, total_cents: int) -> bool:
 async def complete(sessions: Sessions, order_id: str) -> bool:
     """Mark an APPROVED order COMPLETED: paid for and its stock sold."""
     async with sessions() as session, session.begin():
-        order = await _load(session, order_id)
-        if order.status == "COMPLETED":
-            return False
-        if order.status != "APPROVED":
-            raise ValueError(f"order {order_id} is {order.status}; only APPROVED can complete")
-        _set(order, "COMPLETED", None)
-        completed = OrderCompleted(order_id=order_id, total_cents=order.total_cents or 0)
+        completing = {"of_order": order_id, "now": datetime.now(UTC)}
+        done = (await session.execute(_COMPLETE, completing)).one_or_none()
+        if done is None:
+            status = await _status_of(session, order_id)
+            if status == "COMPLETED":
+                return False
+            raise ValueError(f"order {order_id} is {status}; only APPROVED can complete")
+        completed = OrderCompleted(order_id=order_id, total_cents=done.total_cents or 0)
         await append_events(session, TABLES, [completed])
         return True
 
@@ -74,7 +103,7 @@ async def complete(sessions: Sessions, order_id: str) -> bool:
 async def close(sessions: Sessions, request: CloseOrder) -> bool:
     """Mark an order REJECTED or CANCELLED; the compensation of creating it."""
     async with sessions() as session, session.begin():
-        order = await session.get(Order, request.order_id)
+        order = await _order_of(session, request.order_id)
         if order is not None and order.status in CLOSED:
             return False
         if order is not None and order.status == "COMPLETED":
@@ -83,9 +112,12 @@ async def close(sessions: Sessions, request: CloseOrder) -> bool:
                 f"order {request.order_id} is COMPLETED and cannot be {request.status}",
             )
         if order is None:
-            order = _row(request.order_id, request.customer_id, request.status, request.saga_id)
-            session.add(order)
-        _set(order, request.status, request.reason)
+            tombstone = _row(request.order_id, request.customer_id, request.status, request.saga_id)
+            await session.execute(_ADD_ORDER, {**tombstone, "reason": request.reason})
+        else:
+            closing = {"of_order": request.order_id, "new_status": request.status,
+                       "why": request.reason, "now": datetime.now(UTC)}  # fmt: skip
+            await session.execute(_CLOSE, closing)
         closed = OrderClosed(
             order_id=request.order_id, status=request.status, reason=request.reason
         )
@@ -93,7 +125,7 @@ async def close(sessions: Sessions, request: CloseOrder) -> bool:
         return True
 
 
-def _placed_before(existing: Order) -> Rejected:
+def _placed_before(existing: Row[Any]) -> Rejected:
     placed = existing.created_at.date().isoformat()
     return Rejected(
         RejectionCode.DUPLICATE_ORDER,
@@ -108,28 +140,28 @@ def _row(
     status: str,
     saga_id: str | None,
     order: CreateOrder | None = None,
-) -> Order:
+) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return Order(
-        order_id=order_id,
-        customer_id=customer_id,
-        status=status,
-        items=[line.model_dump() for line in order.items] if order else [],
-        payment_method=order.payment_method if order else "",
-        saga_id=saga_id,
-        created_at=now,
-        updated_at=now,
-    )
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "status": status,
+        "reason": None,
+        "items": [line.model_dump() for line in order.items] if order else [],
+        "payment_method": order.payment_method if order else "",
+        "total_cents": None,
+        "saga_id": saga_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
-async def _load(session: AsyncSession, order_id: str) -> Order:
-    order = await session.get(Order, order_id)
+async def _order_of(session: AsyncSession, order_id: str) -> Row[Any] | None:
+    return (await session.execute(_ORDER_OF, {"of_order": order_id})).one_or_none()
+
+
+async def _status_of(session: AsyncSession, order_id: str) -> str:
+    order = await _order_of(session, order_id)
     if order is None:
         raise LookupError(f"order {order_id} does not exist")
-    return order
-
-
-def _set(order: Order, status: str, reason: str | None) -> None:
-    order.status = status
-    order.reason = reason
-    order.updated_at = datetime.now(UTC)
+    return str(order.status)
