@@ -28,6 +28,8 @@ def summary(figures: dict[str, Any]) -> str:
         f"{history['workflow_tasks_per_workflow']} workflow tasks; longest workflow task "
         f"{history['longest_workflow_task_ms']} ms, {history['workflow_tasks_over_1s']} over 1 s, "
         f"{history['timed_out_step_attempts']} timed-out step attempts",
+        "one at a time, median ms (queued / first task / regular steps / last tasks / total): "
+        + "; ".join(_timeline(title, figures[key]) for title, key in KINDS[1:]),
         "CPU s / peak RSS MiB while sagas ran at once: "
         + ", ".join(
             f"{role} {v['cpu_s']}/{v['peak_rss_mib']}"
@@ -35,7 +37,10 @@ def summary(figures: dict[str, Any]) -> str:
             if isinstance(v, dict)
         ),
         "POST /orders at {rate_per_s}/s (80 % of peak): p50 {p50_ms} ms, p99 {p99_ms} ms, "
-        "{failed} failed".format(**figures["api_post"]),
+        "{failed} failed".format(**figures["api_post"])
+        + "; at {rate_per_s}/s (20 %): p50 {p50_ms} ms, p99 {p99_ms} ms".format(
+            **figures["api_post_light"]
+        ),
         "one hop at a time, p50 and CPU ms (bench/inventory/rabbitmq) per round trip: "
         + "; ".join(_hop(name, f) for name, f in figures["hops"].items()),
         "read model: catch-up {events_per_second} events/s; ".format(
@@ -48,6 +53,11 @@ def summary(figures: dict[str, Any]) -> str:
     if "soak" in figures:
         rows.append(f"soak: {figures['soak']}")
     return "\n".join(rows)
+
+
+def _timeline(title: str, figures: dict[str, Any]) -> str:
+    phases = figures["sequential"].get("timeline") or {}
+    return f"{title} " + " / ".join(str(ms) for ms in phases.values())
 
 
 def _hop(name: str, figures: dict[str, Any]) -> str:

@@ -7,8 +7,10 @@ The phases, each against the same scratch system (system.py):
    `concurrency` in flight (the saga's concurrent run mixes in rejections and cancels), with the
    CPU and peak memory of every process, and the read model's lag while the sagas run;
 3. `POST /orders` (no wait) at 80 % of the saga's concurrent throughput: the API's latency;
+   and again at 20 %, where the CPUs are not busy;
 4. the histories of the saga's runs: events and workflow tasks per saga, the longest workflow
-   task, step attempts that timed out;
+   task, step attempts that timed out; and where a saga and floor A run one at a time spend
+   their time (timeline.py);
 5. one hop of a step alone, one round trip at a time: the bus, a query, a command (hops.py);
 6. with `soak_orders`, the worker's memory after 1,000 orders and after `soak_orders`;
 7. the read model's catch-up of a backlog (scratch sources, as `ordersaga projector bench`).
@@ -35,10 +37,13 @@ from ordersaga.bench.processes import rss_mib, watching
 from ordersaga.bench.progress import Progress
 from ordersaga.bench.seeding import Catalog, seed
 from ordersaga.bench.system import System, running_system
+from ordersaga.bench.timeline import timeline_figures
 from ordersaga.settings import DEV_BROKER_URL, TemporalSettings, WorkerSettings
 
 WARM_UP = 5
 OPEN_LOOP_SHARE = 0.8
+LIGHT_SHARE = 0.2
+"""POST /orders is also timed at a fifth of the peak: its latency when the CPUs are not busy."""
 SOAK_CHECKPOINT = 1000
 
 
@@ -72,7 +77,9 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             orders = OrderLoad(client, http, system.task_queue, catalog, options.via)
             await _warm_up([floor_b.one, floor_a.one, orders.one], progress)
             figures["floor_b"] = await _measure("floor B", floor_b.one, options, system, progress)
+            one_by_one = len(floor_a.workflow_ids)  # the next `sequential` ids run one at a time
             figures["floor_a"] = await _measure("floor A", floor_a.one, options, system, progress)
+            floor_a_alone = floor_a.workflow_ids[one_by_one : one_by_one + options.sequential]
             orders.workflow_ids.clear()
             watch = LagWatch(system.env["ORDERSAGA_PROJECTOR_DB_URL"])
             mixed = OrderLoad(client, http, system.task_queue, catalog, options.via,
@@ -88,8 +95,16 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             ids = orders.workflow_ids + mixed.workflow_ids
             figures["saga"]["histories"] = await history_figures(client, ids)
             figures["floor_a"]["histories"] = await history_figures(client, floor_a.workflow_ids)
+            # orders.one ran only one at a time (the concurrent run was mixed.one's)
+            for key, alone in (("saga", orders.workflow_ids), ("floor_a", floor_a_alone)):
+                figures[key]["sequential"]["timeline"] = await timeline_figures(client, alone)
             peak = figures["saga"]["concurrent"]["throughput_per_s"]
-            figures["api_post"] = await _open_loop(http, client, catalog, peak, options, progress)
+            figures["api_post"] = await _open_loop(
+                http, client, catalog, peak * OPEN_LOOP_SHARE, options, progress
+            )
+            figures["api_post_light"] = await _open_loop(
+                http, client, catalog, peak * LIGHT_SHARE, options, progress
+            )
             figures["hops"] = await hop_figures(
                 system, catalog, options.rabbitmq_url, options.hops, progress
             )
@@ -136,12 +151,13 @@ async def _open_loop(
     http: httpx.AsyncClient,
     client: Client,
     catalog: Catalog,
-    peak: float,
+    rate: float,
     options: Options,
     progress: Progress,
 ) -> dict[str, Any]:
-    """POST /orders with no wait at 80 % of the saga's peak rate; then the sagas are let end."""
-    rate = max(1.0, peak * OPEN_LOOP_SHARE)
+    """POST /orders with no wait at `rate` per second (a share of the saga's peak); then the
+    sagas are let end."""
+    rate = max(1.0, rate)
     posted: list[str] = []
 
     async def post(n: int) -> None:
@@ -153,7 +169,7 @@ async def _open_loop(
         posted.append(answer.json()["order_id"])
 
     count = max(1, int(rate * options.open_loop_seconds))
-    tick = progress.phase("POST /orders", count)
+    tick = progress.phase(f"POST /orders at {rate:.1f}/s", count)
     run = await at_rate(post, rate, options.open_loop_seconds, tick)
     await _settle(client, posted, progress)
     return {"rate_per_s": round(rate, 2), **run.figures()}

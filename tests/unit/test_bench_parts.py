@@ -2,9 +2,13 @@
 
 from collections import Counter
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+
 from ordersaga.bench.load import Run
 from ordersaga.bench.orders import Mix
 from ordersaga.bench.run import _ratios
+from ordersaga.bench.timeline import phases_of
 
 
 def test_the_mix_spreads_rejections_and_cancels_evenly_in_their_shares() -> None:
@@ -35,3 +39,29 @@ def test_ratios_put_the_saga_over_each_floor() -> None:
         "throughput_ratio_b": 0.5,
         "sequential_p50_ratio_b": 2.0,
     }
+
+
+def _event(kind: "EventType.ValueType", at_ms: int) -> HistoryEvent:
+    event = HistoryEvent(event_type=kind)
+    event.event_time.FromMilliseconds(1_700_000_000_000 + at_ms)
+    return event
+
+
+def test_a_timeline_splits_a_history_at_its_first_task_and_last_regular_activity() -> None:
+    history = [
+        _event(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 0),
+        _event(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0),
+        _event(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, 5),
+        _event(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 65),
+        _event(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 80),
+        _event(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, 83),
+        _event(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 90),
+        _event(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 95),
+        _event(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, 120),
+    ]
+    phases = phases_of(history)
+    assert phases is not None
+    assert {name: round(seconds * 1000) for name, seconds in phases.items()} == {
+        "queued": 5, "first_task": 60, "regular_steps": 30, "last_tasks": 25, "total": 120
+    }  # fmt: skip
+    assert phases_of(history[:-1]) is None  # still running: not a figure
