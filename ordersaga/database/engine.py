@@ -40,8 +40,12 @@ def create_engine(url: str, durable: bool = True, **kwargs: Any) -> AsyncEngine:
 
 def insert_for(session: AsyncSession, target: Any) -> Any:
     """INSERT in the session's dialect, for `.on_conflict_do_nothing()` on either backend."""
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    return (postgresql.insert if is_postgres else sqlite.insert)(target)
+    return insert_in(session.get_bind().dialect.name, target)
+
+
+def insert_in(dialect: str, target: Any) -> Any:
+    """INSERT in the dialect named (`postgresql`, or SQLite's), with its ON CONFLICT clauses."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

@@ -11,15 +11,15 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, case, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, case, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ordersaga.contracts.events import EventEnvelope
 from ordersaga.contracts.queries import ParkedEvent
-from ordersaga.database.engine import insert_for
+from ordersaga.database.engine import insert_in
 from ordersaga.projector.fold import (
     Row,
     Rows,
@@ -106,7 +106,7 @@ async def apply(
                 dead.append(_dead(source, item.seq, item.event.kind, str(error)))
     await write(session, v, rows, source)
     if dead:
-        await session.execute(insert_for(session, v.dead_letters).on_conflict_do_nothing(), dead)
+        await session.execute(_insert_new(session, v.dead_letters), dead)
         count_dead_letters(source, len(dead))
     last = run[-1].seq
     await move(session, v, source, after, last)
@@ -114,12 +114,8 @@ async def apply(
 
 
 async def move(session: AsyncSession, v: Views, source: str, after: int, to: int) -> None:
-    p = v.positions
-    moved = await session.execute(
-        update(p)
-        .where(p.c.source == source, p.c.seq == after)
-        .values(seq=to, updated_at=time.time())
-    )
+    moving = {"of_source": source, "at_seq": after, "to": to, "now": time.time()}
+    moved = await session.execute(_move(v.positions), moving)
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise PositionMoved(f"{source} is no longer at {after} in build {v.build}")
 
@@ -157,12 +153,10 @@ async def write(session: AsyncSession, v: Views, rows: Rows, source: str) -> Non
                 row["search_text"] = search_text(row)
         await upsert(session, table, changed, written_by(source, name))
     if rows.timeline:
-        await session.execute(
-            insert_for(session, v.timeline).on_conflict_do_nothing(), rows.timeline
-        )
+        await session.execute(_insert_new(session, v.timeline), rows.timeline)
     if rows.skus:
         skus = [{"sku": sku, "order_id": order_id} for sku, order_id in rows.skus]
-        await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), skus)
+        await session.execute(_insert_new(session, v.order_skus), skus)
 
 
 async def upsert(
@@ -183,7 +177,7 @@ def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> A
     write it describes."""
     key = (dialect, table, columns)
     if key not in _UPSERTS:
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        statement = insert_in(dialect, table)
         new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
         if "updated_at" in table.c:
             later = statement.excluded.updated_at > table.c.updated_at
@@ -200,10 +194,36 @@ async def rows_by_key(
 ) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for chunk in chunks(sorted(wanted)):
-        result = await session.execute(select(table).where(table.c[key].in_(chunk)))
+        result = await session.execute(_rows_of(table, key), {"keys": chunk})
         for row in result.mappings():
             found[row[key]] = {k: _utc(value) for k, value in row.items()}
     return found
+
+
+# The statements of applying events, built once per table (and dialect) and bound per call, as
+# the upserts are: building a statement and its cache key cost more than running it.
+@cache
+def _rows_of(table: Table, key: str) -> Any:
+    return select(table).where(table.c[key].in_(bindparam("keys", expanding=True)))
+
+
+@cache
+def _move(p: Table) -> Any:
+    return (
+        update(p)
+        .where(p.c.source == bindparam("of_source"), p.c.seq == bindparam("at_seq"))
+        .values(seq=bindparam("to"), updated_at=bindparam("now"))
+    )
+
+
+def _insert_new(session: AsyncSession, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the session's dialect."""
+    return _inserts(session.get_bind().dialect.name, table)
+
+
+@cache
+def _inserts(dialect: str, table: Table) -> Any:
+    return insert_in(dialect, table).on_conflict_do_nothing()
 
 
 def _utc(value: Any) -> Any:
