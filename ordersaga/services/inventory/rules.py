@@ -25,6 +25,7 @@ from ordersaga.contracts.commands import CommitStock, ReleaseStock, ReserveStock
 from ordersaga.contracts.events import StockCommitted, StockReleased, StockReserved
 from ordersaga.contracts.orders import OrderLine, PricedLine
 from ordersaga.contracts.rejections import Rejected
+from ordersaga.database.statements import adding, claiming
 from ordersaga.services.host.service import Outcome
 from ordersaga.services.inventory.domain import (
     ReservationStatus,
@@ -39,8 +40,7 @@ from ordersaga.services.inventory.domain import (
 )
 from ordersaga.services.inventory.models import Base
 
-# The statements of a command's hot path, built once and bound per call: building a statement
-# and computing its cache key cost more CPU than SQLite spends running it (docs/performance.md).
+# The statements of a command's hot path, built once and bound per call (database/statements.py).
 _STOCK, _RESERVATIONS = Base.metadata.tables["stock_items"], Base.metadata.tables["reservations"]
 _TAKE = (
     update(_STOCK)
@@ -51,25 +51,10 @@ _TAKE = (
     .values(reserved=_STOCK.c.reserved + bindparam("n"))
     .returning(_STOCK.c.unit_price_cents)
 )
-_CHANGE_STOCK = (
-    update(_STOCK)
-    .where(_STOCK.c.sku == bindparam("of_sku"))
-    .values(
-        reserved=_STOCK.c.reserved + bindparam("add_reserved"),
-        on_hand=_STOCK.c.on_hand + bindparam("add_on_hand"),
-    )
-)
+_CHANGE_STOCK = adding(_STOCK, "sku", reserved="add_reserved", on_hand="add_on_hand")
 _STOCK_OF = select(_STOCK.c.on_hand, _STOCK.c.reserved).where(_STOCK.c.sku == bindparam("sku"))
 _RESERVATION_OF = select(_RESERVATIONS).where(_RESERVATIONS.c.order_id == bindparam("order_id"))
-_CLAIM = (
-    update(_RESERVATIONS)
-    .where(
-        _RESERVATIONS.c.order_id == bindparam("of_order"),
-        _RESERVATIONS.c.status == ReservationStatus.RESERVED,
-    )
-    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
-    .returning(_RESERVATIONS.c.lines)
-)
+_CLAIM = claiming(_RESERVATIONS, "order_id", ReservationStatus.RESERVED, _RESERVATIONS.c.lines)
 _ADD_RESERVATION = _RESERVATIONS.insert()
 
 
@@ -137,7 +122,7 @@ async def _claim(
 ) -> list[PricedLine] | None:
     """Move a RESERVED reservation to `status` in one statement, so of a release and a commit
     (or two of either) only one moves the units; None if it was not RESERVED."""
-    claimed = {"of_order": order_id, "new_status": status, "now": datetime.now(UTC)}
+    claimed = {"of_order_id": order_id, "new_status": status, "now": datetime.now(UTC)}
     lines = (await session.execute(_CLAIM, claimed)).scalar_one_or_none()
     return None if lines is None else [PricedLine.model_validate(line) for line in lines]
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.commands import AuthorizePayment, CapturePayment, VoidAuthorization
 from ordersaga.contracts.events import AuthorizationVoided, PaymentAuthorized, PaymentCaptured
+from ordersaga.database.statements import adding, claiming
 from ordersaga.services.host.service import Outcome
 from ordersaga.services.payment.domain import (
     AuthorizationStatus,
@@ -34,35 +35,21 @@ from ordersaga.services.payment.domain import (
 )
 from ordersaga.services.payment.models import Base
 
-# The statements of a command's hot path, built once and bound per call: building a statement
-# and computing its cache key cost more CPU than SQLite spends running it (docs/performance.md).
+# The statements of a command's hot path, built once and bound per call (database/statements.py).
 _ACCOUNTS, _AUTHS = Base.metadata.tables["accounts"], Base.metadata.tables["authorizations"]
-_ACCOUNT_OF = select(_ACCOUNTS).where(_ACCOUNTS.c.customer_id == bindparam("of_customer"))
+_ACCOUNT_OF = select(_ACCOUNTS).where(_ACCOUNTS.c.customer_id == bindparam("of_customer_id"))
 _AVAILABLE = _ACCOUNTS.c.credit_limit_cents - _ACCOUNTS.c.held_cents - _ACCOUNTS.c.captured_cents
 _HOLD = (
     update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.customer_id == bindparam("of_customer"), _AVAILABLE >= bindparam("amount"))
+    .where(
+        _ACCOUNTS.c.customer_id == bindparam("of_customer_id"), _AVAILABLE >= bindparam("amount")
+    )
     .values(held_cents=_ACCOUNTS.c.held_cents + bindparam("amount"))
     .returning(_ACCOUNTS.c.customer_id)
 )
-_MOVE_FUNDS = (
-    update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.customer_id == bindparam("of_customer"))
-    .values(
-        held_cents=_ACCOUNTS.c.held_cents + bindparam("add_held"),
-        captured_cents=_ACCOUNTS.c.captured_cents + bindparam("add_captured"),
-    )
-)
-_AUTH_OF = select(_AUTHS).where(_AUTHS.c.order_id == bindparam("of_order"))
-_CLAIM = (
-    update(_AUTHS)
-    .where(
-        _AUTHS.c.order_id == bindparam("of_order"),
-        _AUTHS.c.status == AuthorizationStatus.AUTHORIZED,
-    )
-    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
-    .returning(*_AUTHS.c)
-)
+_MOVE_FUNDS = adding(_ACCOUNTS, "customer_id", held_cents="add_held", captured_cents="add_captured")
+_AUTH_OF = select(_AUTHS).where(_AUTHS.c.order_id == bindparam("of_order_id"))
+_CLAIM = claiming(_AUTHS, "order_id", AuthorizationStatus.AUTHORIZED, *_AUTHS.c)
 _ADD_AUTH = _AUTHS.insert()
 
 Authorization = Row[Any]
@@ -123,7 +110,7 @@ async def _check_card(session: AsyncSession, command: AuthorizePayment) -> None:
 
 
 async def _hold(session: AsyncSession, customer_id: str, amount_cents: int) -> None:
-    result = await session.execute(_HOLD, {"of_customer": customer_id, "amount": amount_cents})
+    result = await session.execute(_HOLD, {"of_customer_id": customer_id, "amount": amount_cents})
     if result.scalar_one_or_none() is None:
         account = await _account_of(session, customer_id)
         if account is None:
@@ -138,13 +125,14 @@ async def _claim(
     session: AsyncSession, order_id: str, status: AuthorizationStatus
 ) -> Authorization | None:
     """Move an AUTHORIZED authorization to `status` in one statement; None if it was not."""
-    claimed = {"of_order": order_id, "new_status": status, "now": datetime.now(UTC)}
-    return (await session.execute(_CLAIM, claimed)).one_or_none()
+    claimed = {"of_order_id": order_id, "new_status": status, "now": datetime.now(UTC)}
+    auth: Authorization | None = (await session.execute(_CLAIM, claimed)).one_or_none()
+    return auth
 
 
 async def _move_funds(session: AsyncSession, auth: Authorization, held: int, captured: int) -> None:
     """Add `held` and `captured` (either may be negative) to the authorization's account."""
-    moved = {"of_customer": auth.customer_id, "add_held": held, "add_captured": captured}
+    moved = {"of_customer_id": auth.customer_id, "add_held": held, "add_captured": captured}
     await session.execute(_MOVE_FUNDS, moved)
 
 
@@ -176,12 +164,12 @@ async def _nothing_to_capture(session: AsyncSession, order_id: str) -> Outcome:
 
 
 async def _account_of(session: AsyncSession, customer_id: str) -> Row[Any] | None:
-    return (await session.execute(_ACCOUNT_OF, {"of_customer": customer_id})).one_or_none()
+    return (await session.execute(_ACCOUNT_OF, {"of_customer_id": customer_id})).one_or_none()
 
 
 async def _authorization_of(session: AsyncSession, order_id: str) -> Authorization | None:
     """The order's authorization as committed now (each look reads the database afresh)."""
-    return (await session.execute(_AUTH_OF, {"of_order": order_id})).one_or_none()
+    return (await session.execute(_AUTH_OF, {"of_order_id": order_id})).one_or_none()
 
 
 async def _add_authorization(
