@@ -21,7 +21,8 @@ TASK_ENDS = {
 }
 
 
-async def history_figures(client: Client, workflow_ids: Sequence[str]) -> dict[str, Any]:
+async def histories_of(client: Client, workflow_ids: Sequence[str]) -> list[list[HistoryEvent]]:
+    """Each workflow's recorded events, fetched `AT_ONCE` at a time."""
     gate = asyncio.Semaphore(AT_ONCE)
 
     async def events_of(workflow_id: str) -> list[HistoryEvent]:
@@ -29,7 +30,11 @@ async def history_figures(client: Client, workflow_ids: Sequence[str]) -> dict[s
             history = await client.get_workflow_handle(workflow_id).fetch_history()
             return list(history.events)
 
-    histories = await asyncio.gather(*(events_of(id_) for id_ in workflow_ids))
+    return await asyncio.gather(*(events_of(id_) for id_ in workflow_ids))
+
+
+async def history_figures(client: Client, workflow_ids: Sequence[str]) -> dict[str, Any]:
+    histories = await histories_of(client, workflow_ids)
     tasks = [seconds for events in histories for seconds in _task_seconds(events)]
     return {
         "workflows": len(histories),

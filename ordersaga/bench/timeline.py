@@ -12,7 +12,6 @@ Each phase is a median over the workflows given, in ms, by the server's event ti
 - `total`: started until completed.
 """
 
-import asyncio
 import statistics
 from collections.abc import Sequence
 from typing import Any
@@ -21,19 +20,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
+from ordersaga.bench.histories import histories_of
+
 PHASES = ("queued", "first_task", "regular_steps", "last_tasks", "total")
-AT_ONCE = 16
 
 
 async def timeline_figures(client: Client, workflow_ids: Sequence[str]) -> dict[str, float]:
-    gate = asyncio.Semaphore(AT_ONCE)
-
-    async def events_of(workflow_id: str) -> list[HistoryEvent]:
-        async with gate:
-            history = await client.get_workflow_handle(workflow_id).fetch_history()
-            return list(history.events)
-
-    histories = await asyncio.gather(*(events_of(id_) for id_ in workflow_ids))
+    histories = await histories_of(client, workflow_ids)
     phases = [found for events in histories if (found := phases_of(events)) is not None]
     if not phases:
         return {}
