@@ -1,6 +1,7 @@
 """Running the floors (floors.py): floor A started the way the API starts a saga (the same start
 options, search attributes and memo) on the floor worker's task queue; floor B started eagerly
-from this process, which runs its worker."""
+from this process, which runs its worker; and the saga's own workflow with its steps stubbed
+(stub_steps.py), started by the API's own code on the floor worker's task queue."""
 
 import contextlib
 import uuid
@@ -16,12 +17,16 @@ from temporalio.common import (
 )
 from temporalio.worker import Worker
 
+from api.sagas import TemporalOrders
 from ordersaga.bench.floor_worker import floor_worker
 from ordersaga.bench.floors import FiveLocal, SagaShape
 from ordersaga.bench.system import FLOOR_QUEUE
-from ordersaga.contracts.orders import OrderStatus
+from ordersaga.contracts.orders import OrderLine, OrderStatus
+from ordersaga.contracts.saga import PlaceOrder
 from ordersaga.settings import WorkerSettings
-from ordersaga.temporal import CUSTOMER_ID, ORDER_STATUS
+from ordersaga.temporal import CUSTOMER_ID, ORDER_STATUS, workflow_id
+
+WAIT_SECONDS = 60.0
 
 EAGER_QUEUE = "bench-eager"
 
@@ -65,6 +70,26 @@ class FloorB:
         await self.client.execute_workflow(
             FiveLocal.run, order_id, id=order_id, task_queue=EAGER_QUEUE, request_eager_start=True
         )
+
+
+@dataclass
+class StubbedSaga:
+    """OrderSaga whose steps answer at once: the saga's workflow code, and nothing behind it."""
+
+    client: Client
+    workflow_ids: list[str] = field(default_factory=list)
+
+    async def one(self, n: int) -> None:
+        order_id = f"stubbed-{uuid.uuid4().hex}"
+        self.workflow_ids.append(workflow_id(order_id))
+        orders = TemporalOrders(self.client, FLOOR_QUEUE)
+        line = OrderLine(sku=f"STUB-{n % 16}", quantity=1)
+        place = PlaceOrder(order_id=order_id, customer_id=f"bench-{n}", items=[line],
+                           payment_method="card")  # fmt: skip
+        await orders.start(place, order_id, may_exist=False)
+        outcome = await orders.wait(order_id, WAIT_SECONDS)
+        if outcome.state.status != OrderStatus.COMPLETED:
+            raise RuntimeError(f"a stubbed saga {order_id} ended {outcome.state.status}")
 
 
 @contextlib.asynccontextmanager

@@ -1,6 +1,6 @@
-"""The floor worker of `ordersaga bench`: floor A's workflow and no-op step on their own task
-queue (ORDERSAGA_TASK_QUEUE), with the saga worker's settings, in a process of its own as the
-saga worker is.
+"""The floor worker of `ordersaga bench`: floor A's workflow and no-op step, and the saga's own
+workflow with its steps stubbed (stub_steps.py), on their own task queue (ORDERSAGA_TASK_QUEUE),
+with the saga worker's settings, in a process of its own as the saga worker is.
 
     python -m ordersaga.bench.floor_worker
 """
@@ -13,8 +13,10 @@ from temporalio.worker import Worker
 
 from ordersaga import temporal
 from ordersaga.bench.floors import FiveLocal, SagaShape, noop
+from ordersaga.bench.stub_steps import STUB_STEPS
 from ordersaga.process import run_until_signalled
 from ordersaga.settings import WorkerSettings
+from workflows.order_saga import OrderSaga
 
 
 def floor_worker(client: Client, settings: WorkerSettings, task_queue: str) -> Worker:
@@ -22,8 +24,8 @@ def floor_worker(client: Client, settings: WorkerSettings, task_queue: str) -> W
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[SagaShape, FiveLocal],
-        activities=[noop],
+        workflows=[SagaShape, FiveLocal, OrderSaga],
+        activities=[noop, *STUB_STEPS],
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,

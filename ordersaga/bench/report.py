@@ -3,6 +3,7 @@
 from typing import Any
 
 KINDS = (("floor B", "floor_b"), ("floor A", "floor_a"), ("saga", "saga"))
+TIMED = (("floor A", "floor_a"), ("saga, steps stubbed", "saga_code"), ("saga", "saga"))
 
 
 def summary(figures: dict[str, Any]) -> str:
@@ -24,12 +25,14 @@ def summary(figures: dict[str, Any]) -> str:
         "sequential p50 x{sequential_p50_ratio}".format(**figures),
         "saga over floor B: throughput x{throughput_ratio_b}, "
         "sequential p50 x{sequential_p50_ratio_b}".format(**figures),
+        "the saga with its steps stubbed (its own workflow code), one at a time: p50 "
+        f"{figures['saga_code']['sequential']['p50_ms']} ms",
         f"per saga: {history['events_per_workflow']} history events, "
         f"{history['workflow_tasks_per_workflow']} workflow tasks; longest workflow task "
         f"{history['longest_workflow_task_ms']} ms, {history['workflow_tasks_over_1s']} over 1 s, "
         f"{history['timed_out_step_attempts']} timed-out step attempts",
         "one at a time, median ms (queued / first task / regular steps / last tasks / total): "
-        + "; ".join(_timeline(title, figures[key]) for title, key in KINDS[1:]),
+        + "; ".join(_timeline(title, figures[key]) for title, key in TIMED),
         "CPU s / peak RSS MiB while sagas ran at once: "
         + ", ".join(
             f"{role} {v['cpu_s']}/{v['peak_rss_mib']}"

@@ -5,7 +5,9 @@ The phases, each against the same scratch system (system.py):
 1. warm-up: a few of each, not counted;
 2. floor B, floor A and the saga, each `sequential` one after another, then `orders` with
    `concurrency` in flight (the saga's concurrent run mixes in rejections and cancels), with the
-   CPU and peak memory of every process, and the read model's lag while the sagas run;
+   CPU and peak memory of every process, and the read model's lag while the sagas run; and before
+   floor A, on its worker, the saga's own workflow with its steps stubbed, one at a time
+   (`saga_code`);
 3. `POST /orders` (no wait) at 80 % of the saga's concurrent throughput: the API's latency;
    and again at 20 %, where the CPUs are not busy;
 4. the histories of the saga's runs: events and workflow tasks per saga, the longest workflow
@@ -27,7 +29,7 @@ from temporalio.client import Client
 
 from ordersaga import temporal
 from ordersaga.bench import read_model
-from ordersaga.bench.floor_load import FloorA, FloorB, eager_worker
+from ordersaga.bench.floor_load import FloorA, FloorB, StubbedSaga, eager_worker
 from ordersaga.bench.histories import history_figures
 from ordersaga.bench.hops import hop_figures
 from ordersaga.bench.live_lag import LagWatch, lag_figures
@@ -73,10 +75,17 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             eager_worker(client, WorkerSettings()),
         ):
             catalog = await seed(http)
-            floor_a, floor_b = FloorA(client), FloorB(client)
+            floor_a, floor_b, stubbed = FloorA(client), FloorB(client), StubbedSaga(client)
             orders = OrderLoad(client, http, system.task_queue, catalog, options.via)
-            await _warm_up([floor_b.one, floor_a.one, orders.one], progress)
+            await _warm_up([floor_b.one, floor_a.one, stubbed.one, orders.one], progress)
+            stubbed.workflow_ids.clear()
             figures["floor_b"] = await _measure("floor B", floor_b.one, options, system, progress)
+            # The saga with its steps stubbed runs on floor A's worker, before floor A's own
+            # runs: both one at a time on a worker that has run only the warm-up.
+            tick = progress.phase("saga, steps stubbed: one at a time", options.sequential)
+            figures["saga_code"] = {
+                "sequential": (await sequential(stubbed.one, options.sequential, tick)).figures()
+            }
             one_by_one = len(floor_a.workflow_ids)  # the next `sequential` ids run one at a time
             figures["floor_a"] = await _measure("floor A", floor_a.one, options, system, progress)
             floor_a_alone = floor_a.workflow_ids[one_by_one : one_by_one + options.sequential]
@@ -96,7 +105,8 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             figures["saga"]["histories"] = await history_figures(client, ids)
             figures["floor_a"]["histories"] = await history_figures(client, floor_a.workflow_ids)
             # orders.one ran only one at a time (the concurrent run was mixed.one's)
-            for key, alone in (("saga", orders.workflow_ids), ("floor_a", floor_a_alone)):
+            for key, alone in (("saga", orders.workflow_ids), ("floor_a", floor_a_alone),
+                               ("saga_code", stubbed.workflow_ids)):  # fmt: skip
                 figures[key]["sequential"]["timeline"] = await timeline_figures(client, alone)
             peak = figures["saga"]["concurrent"]["throughput_per_s"]
             figures["api_post"] = await _open_loop(
