@@ -5,7 +5,7 @@ on, SQLAlchemy's OpenTelemetry instrumentation wraps that function (ordersaga/te
 and so traces every engine made here."""
 
 import weakref
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,17 @@ def insert_for(session: AsyncSession, target: Any) -> Any:
 def insert_in(dialect: str, target: Any) -> Any:
     """INSERT in the dialect named (`postgresql`, or SQLite's), with its ON CONFLICT clauses."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
+
+
+def insert_new(session: AsyncSession, table: Any) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` into `table` in the session's dialect, built once per
+    dialect and table: execute it with the rows (building it anew costs more than the insert)."""
+    return _insert_new(session.get_bind().dialect.name, table)
+
+
+@cache
+def _insert_new(dialect: str, table: Any) -> Any:
+    return insert_in(dialect, table).on_conflict_do_nothing()
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

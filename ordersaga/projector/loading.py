@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ordersaga.contracts.events import CATALOG_EVENTS, EventEnvelope
 from ordersaga.contracts.snapshots import SnapshotPage
-from ordersaga.database.engine import insert_for
+from ordersaga.database.engine import insert_new
 from ordersaga.projector import store
 from ordersaga.projector.fold import Row, new_customer, new_order, search_text
 from ordersaga.projector.snapshots import OWNED_COLUMNS, owned, placed_at
@@ -58,7 +58,7 @@ async def overwrite(
             for line in columns["lines"]
         ]
         for chunk in store.chunks(skus):
-            await session.execute(insert_for(session, v.order_skus).on_conflict_do_nothing(), chunk)
+            await session.execute(insert_new(session, v.order_skus), chunk)
 
 
 def cleared(source: str, table_name: str) -> dict[str, Any]:
@@ -84,7 +84,7 @@ async def add_timeline(session: AsyncSession, v: Views, events: Iterable[EventEn
         if not isinstance(e.event, CATALOG_EVENTS)
     ]
     if entries:
-        await session.execute(insert_for(session, v.timeline).on_conflict_do_nothing(), entries)
+        await session.execute(insert_new(session, v.timeline), entries)
 
 
 def _new(table_name: str, key: str, at: datetime) -> Row:

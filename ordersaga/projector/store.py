@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ordersaga.contracts.events import EventEnvelope
 from ordersaga.contracts.queries import ParkedEvent
-from ordersaga.database.engine import insert_in
+from ordersaga.database.engine import insert_in, insert_new
 from ordersaga.projector.fold import (
     Row,
     Rows,
@@ -106,7 +106,7 @@ async def apply(
                 dead.append(_dead(source, item.seq, item.event.kind, str(error)))
     await write(session, v, rows, source)
     if dead:
-        await session.execute(_insert_new(session, v.dead_letters), dead)
+        await session.execute(insert_new(session, v.dead_letters), dead)
         count_dead_letters(source, len(dead))
     last = run[-1].seq
     await move(session, v, source, after, last)
@@ -153,10 +153,10 @@ async def write(session: AsyncSession, v: Views, rows: Rows, source: str) -> Non
                 row["search_text"] = search_text(row)
         await upsert(session, table, changed, written_by(source, name))
     if rows.timeline:
-        await session.execute(_insert_new(session, v.timeline), rows.timeline)
+        await session.execute(insert_new(session, v.timeline), rows.timeline)
     if rows.skus:
         skus = [{"sku": sku, "order_id": order_id} for sku, order_id in rows.skus]
-        await session.execute(_insert_new(session, v.order_skus), skus)
+        await session.execute(insert_new(session, v.order_skus), skus)
 
 
 async def upsert(
@@ -169,24 +169,17 @@ async def upsert(
         await session.execute(_upsert_statement(dialect, table, tuple(columns)), rows)
 
 
-_UPSERTS: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
-
-
+@cache
 def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
     """Built once per dialect, table and columns: building `excluded` anew costs more than the
     write it describes."""
-    key = (dialect, table, columns)
-    if key not in _UPSERTS:
-        statement = insert_in(dialect, table)
-        new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
-        if "updated_at" in table.c:
-            later = statement.excluded.updated_at > table.c.updated_at
-            new["updated_at"] = case(
-                (later, statement.excluded.updated_at), else_=table.c.updated_at
-            )
-        keys = [c.name for c in table.primary_key.columns]
-        _UPSERTS[key] = statement.on_conflict_do_update(index_elements=keys, set_=new)
-    return _UPSERTS[key]
+    statement = insert_in(dialect, table)
+    new: dict[str, Any] = {c: statement.excluded[c] for c in columns}
+    if "updated_at" in table.c:
+        later = statement.excluded.updated_at > table.c.updated_at
+        new["updated_at"] = case((later, statement.excluded.updated_at), else_=table.c.updated_at)
+    keys = [c.name for c in table.primary_key.columns]
+    return statement.on_conflict_do_update(index_elements=keys, set_=new)
 
 
 async def rows_by_key(
@@ -200,8 +193,8 @@ async def rows_by_key(
     return found
 
 
-# The statements of applying events, built once per table (and dialect) and bound per call, as
-# the upserts are: building a statement and its cache key cost more than running it.
+# The statements of applying events, built once per table and bound per call, as the upserts
+# are: building a statement and its cache key cost more than running it.
 @cache
 def _rows_of(table: Table, key: str) -> Any:
     return select(table).where(table.c[key].in_(bindparam("keys", expanding=True)))
@@ -214,16 +207,6 @@ def _move(p: Table) -> Any:
         .where(p.c.source == bindparam("of_source"), p.c.seq == bindparam("at_seq"))
         .values(seq=bindparam("to"), updated_at=bindparam("now"))
     )
-
-
-def _insert_new(session: AsyncSession, table: Table) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, in the session's dialect."""
-    return _inserts(session.get_bind().dialect.name, table)
-
-
-@cache
-def _inserts(dialect: str, table: Table) -> Any:
-    return insert_in(dialect, table).on_conflict_do_nothing()
 
 
 def _utc(value: Any) -> Any:
