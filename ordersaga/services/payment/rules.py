@@ -52,7 +52,7 @@ _AUTH_OF = select(_AUTHS).where(_AUTHS.c.order_id == bindparam("of_order_id"))
 _CLAIM = claiming(_AUTHS, "order_id", AuthorizationStatus.AUTHORIZED, *_AUTHS.c)
 _ADD_AUTH = _AUTHS.insert()
 
-Authorization = Row[Any]
+AuthorizationRow = Row[Any]
 """An authorizations row as the statements above return it."""
 
 
@@ -80,7 +80,7 @@ async def void_authorization(session: AsyncSession, command: VoidAuthorization) 
     return await _voided(session, auth)
 
 
-async def _voided(session: AsyncSession, auth: Authorization) -> Outcome:
+async def _voided(session: AsyncSession, auth: AuthorizationRow) -> Outcome:
     await _move_funds(session, auth, held=-auth.amount_cents, captured=0)
     return Outcome(AuthorizationVoided(order_id=auth.order_id, amount_cents=auth.amount_cents))
 
@@ -93,7 +93,7 @@ async def capture_payment(session: AsyncSession, command: CapturePayment) -> Out
     return Outcome(_captured(auth))
 
 
-def _already_authorized(auth: Authorization) -> Outcome:
+def _already_authorized(auth: AuthorizationRow) -> Outcome:
     """Another command for the same order got here first: refuse after a void, else answer
     with the hold already in place rather than holding the funds twice."""
     if auth.status == AuthorizationStatus.VOIDED:
@@ -123,14 +123,16 @@ async def _hold(session: AsyncSession, customer_id: str, amount_cents: int) -> N
 
 async def _claim(
     session: AsyncSession, order_id: str, status: AuthorizationStatus
-) -> Authorization | None:
+) -> AuthorizationRow | None:
     """Move an AUTHORIZED authorization to `status` in one statement; None if it was not."""
     claimed = {"of_order_id": order_id, "new_status": status, "now": datetime.now(UTC)}
-    auth: Authorization | None = (await session.execute(_CLAIM, claimed)).one_or_none()
+    auth: AuthorizationRow | None = (await session.execute(_CLAIM, claimed)).one_or_none()
     return auth
 
 
-async def _move_funds(session: AsyncSession, auth: Authorization, held: int, captured: int) -> None:
+async def _move_funds(
+    session: AsyncSession, auth: AuthorizationRow, held: int, captured: int
+) -> None:
     """Add `held` and `captured` (either may be negative) to the authorization's account."""
     moved = {"of_customer_id": auth.customer_id, "add_held": held, "add_captured": captured}
     await session.execute(_MOVE_FUNDS, moved)
@@ -167,7 +169,7 @@ async def _account_of(session: AsyncSession, customer_id: str) -> Row[Any] | Non
     return (await session.execute(_ACCOUNT_OF, {"of_customer_id": customer_id})).one_or_none()
 
 
-async def _authorization_of(session: AsyncSession, order_id: str) -> Authorization | None:
+async def _authorization_of(session: AsyncSession, order_id: str) -> AuthorizationRow | None:
     """The order's authorization as committed now (each look reads the database afresh)."""
     return (await session.execute(_AUTH_OF, {"of_order_id": order_id})).one_or_none()
 
@@ -194,7 +196,7 @@ async def _add_authorization(
     )
 
 
-def _authorized(auth: Authorization) -> PaymentAuthorized:
+def _authorized(auth: AuthorizationRow) -> PaymentAuthorized:
     return PaymentAuthorized(
         order_id=auth.order_id,
         authorization_id=auth.authorization_id,
@@ -203,7 +205,7 @@ def _authorized(auth: Authorization) -> PaymentAuthorized:
     )
 
 
-def _captured(auth: Authorization) -> PaymentCaptured:
+def _captured(auth: AuthorizationRow) -> PaymentCaptured:
     return PaymentCaptured(
         order_id=auth.order_id,
         authorization_id=auth.authorization_id,
