@@ -33,8 +33,7 @@ async def histories_of(client: Client, workflow_ids: Sequence[str]) -> list[list
     return await asyncio.gather(*(events_of(id_) for id_ in workflow_ids))
 
 
-async def history_figures(client: Client, workflow_ids: Sequence[str]) -> dict[str, Any]:
-    histories = await histories_of(client, workflow_ids)
+def history_figures(histories: Sequence[list[HistoryEvent]]) -> dict[str, Any]:
     tasks = [seconds for events in histories for seconds in _task_seconds(events)]
     return {
         "workflows": len(histories),

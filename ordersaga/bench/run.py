@@ -30,7 +30,7 @@ from temporalio.client import Client
 from ordersaga import temporal
 from ordersaga.bench import read_model
 from ordersaga.bench.floor_load import FloorA, FloorB, StubbedSaga, eager_worker
-from ordersaga.bench.histories import history_figures
+from ordersaga.bench.histories import histories_of, history_figures
 from ordersaga.bench.hops import hop_figures
 from ordersaga.bench.live_lag import LagWatch, lag_figures
 from ordersaga.bench.load import One, Run, Tick, at_rate, concurrent, sequential
@@ -88,7 +88,6 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
             }
             one_by_one = len(floor_a.workflow_ids)  # the next `sequential` ids run one at a time
             figures["floor_a"] = await _measure("floor A", floor_a.one, options, system, progress)
-            floor_a_alone = floor_a.workflow_ids[one_by_one : one_by_one + options.sequential]
             orders.workflow_ids.clear()
             watch = LagWatch(system.env["ORDERSAGA_PROJECTOR_DB_URL"])
             mixed = OrderLoad(client, http, system.task_queue, catalog, options.via,
@@ -101,13 +100,17 @@ async def bench(options: Options, progress: Progress) -> dict[str, Any]:
                 watch, options.rabbitmq_url, system.bus_prefix
             )
             await watch.close()
-            ids = orders.workflow_ids + mixed.workflow_ids
-            figures["saga"]["histories"] = await history_figures(client, ids)
-            figures["floor_a"]["histories"] = await history_figures(client, floor_a.workflow_ids)
-            # orders.one ran only one at a time (the concurrent run was mixed.one's)
-            for key, alone in (("saga", orders.workflow_ids), ("floor_a", floor_a_alone),
-                               ("saga_code", stubbed.workflow_ids)):  # fmt: skip
-                figures[key]["sequential"]["timeline"] = await timeline_figures(client, alone)
+            # Each history fetched once: the figures of a phase, and the timeline of its runs
+            # one at a time (orders.one ran only one at a time; the concurrent run was mixed's).
+            sagas = await histories_of(client, orders.workflow_ids + mixed.workflow_ids)
+            floors = await histories_of(client, floor_a.workflow_ids)
+            stubs = await histories_of(client, stubbed.workflow_ids)
+            figures["saga"]["histories"] = history_figures(sagas)
+            figures["floor_a"]["histories"] = history_figures(floors)
+            alone = {"saga": sagas[: len(orders.workflow_ids)], "saga_code": stubs,
+                     "floor_a": floors[one_by_one : one_by_one + options.sequential]}  # fmt: skip
+            for key, histories in alone.items():
+                figures[key]["sequential"]["timeline"] = timeline_figures(histories)
             peak = figures["saga"]["concurrent"]["throughput_per_s"]
             figures["api_post"] = await _open_loop(
                 http, client, catalog, peak * OPEN_LOOP_SHARE, options, progress

@@ -18,15 +18,12 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
-
-from ordersaga.bench.histories import histories_of
 
 PHASES = ("queued", "first_task", "regular_steps", "last_tasks", "total")
 
 
-async def timeline_figures(client: Client, workflow_ids: Sequence[str]) -> dict[str, float]:
-    histories = await histories_of(client, workflow_ids)
+def timeline_figures(histories: Sequence[Sequence[HistoryEvent]]) -> dict[str, float]:
+    """The median of each phase over `histories` (fetched by histories.py's `histories_of`)."""
     phases = [found for events in histories if (found := phases_of(events)) is not None]
     if not phases:
         return {}
