@@ -8,6 +8,14 @@ from ordersaga import temporal
 from ordersaga.cli.say import say
 from ordersaga.settings import DevSettings
 
+TRANSFER_READS = ("--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000")
+"""How often the history service may read its transfer queue, the tasks that hand workflow and
+activity tasks to matching: 20 times a second per shard by default. The dev server has one
+shard, so once a burst of about ten workflows had used up the limit, every workflow task waited
+for the next read, up to 50 ms: two such waits were 60 of a saga's 150 ms one at a time
+(docs/performance.md). A cluster spreads its workflows over many shards, each with its own
+limit. The tests' servers take the same setting."""
+
 
 def dev_server_argv(settings: DevSettings) -> list[str]:
     host, port = settings.temporal_host_port
@@ -20,6 +28,7 @@ def dev_server_argv(settings: DevSettings) -> list[str]:
         # saga, docs/performance.md). The dev server's state may lose its last transactions on
         # an OS crash, never its consistency; production runs a Temporal server of its own.
         *("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"),
+        *TRANSFER_READS,
     ]
     for key in temporal.SEARCH_ATTRIBUTES:
         argv += ["--search-attribute", f"{key.name}={temporal.cli_type(key)}"]

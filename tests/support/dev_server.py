@@ -9,6 +9,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from ordersaga import temporal
+from ordersaga.cli.temporal_dev import TRANSFER_READS
 
 DEV_SERVER = Path(sys.executable).parent / "temporal"
 DELETE_AT_ONCE = [
@@ -17,6 +18,9 @@ DELETE_AT_ONCE = [
 ]
 """A deleted execution is gone at once (by default the dev server takes 20-60 s): tests stand a
 deletion in for the end of a retention period."""
+SERVER_SETTINGS = [*DELETE_AT_ONCE, *TRANSFER_READS]
+"""The tests' servers: deletions at once, and workflow tasks handed to matching as `ordersaga
+dev`'s server hands them (ordersaga/cli/temporal_dev.py)."""
 
 
 @contextlib.asynccontextmanager
@@ -29,7 +33,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=str(DEV_SERVER),
         search_attributes=temporal.SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
-        dev_server_extra_args=DELETE_AT_ONCE,
+        dev_server_extra_args=SERVER_SETTINGS,
     )
     try:
         yield env

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from ordersaga import temporal
 from ordersaga.waiting import wait_until
-from tests.support.dev_server import DELETE_AT_ONCE, DEV_SERVER
+from tests.support.dev_server import DEV_SERVER, SERVER_SETTINGS
 
 
 class RestartableDevServer:
@@ -50,7 +50,7 @@ class RestartableDevServer:
                     *("server", "start-dev", "--headless", "--log-level", "error"),
                     *("--ip", "127.0.0.1", "--port", str(self.port)),
                     *("--ui-port", str(self.ui_port), "--db-filename", str(self.db)),
-                    *DELETE_AT_ONCE,
+                    *SERVER_SETTINGS,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

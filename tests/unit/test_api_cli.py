@@ -49,6 +49,8 @@ def test_the_dev_server_gets_its_ports_state_file_and_search_attributes() -> Non
     assert flags["--db-filename"] == ".ordersaga/temporal.db"
     pragmas = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--sqlite-pragma"]
     assert pragmas == ["journal_mode=wal", "synchronous=normal"]
+    dynamic = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--dynamic-config-value"]
+    assert dynamic == ["history.transferProcessorMaxPollRPS=1000"]
     attributes = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--search-attribute"]
     assert attributes == [
         "CustomerId=Keyword",
