@@ -55,3 +55,10 @@ async def watching(
 
 def rss_mib(process: psutil.Process) -> float:
     return round(process.memory_info().rss / MIB, 1)
+
+
+def busy_share(before: Any, after: Any) -> float:
+    """How busy the machine's CPUs were between two `psutil.cpu_times()` readings, 0 to 1."""
+    total = sum(after) - sum(before)
+    idle = sum(getattr(after, key, 0.0) - getattr(before, key, 0.0) for key in ("idle", "iowait"))
+    return round(1 - idle / total, 2) if total > 0 else 0.0

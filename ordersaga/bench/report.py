@@ -39,11 +39,12 @@ def summary(figures: dict[str, Any]) -> str:
             for role, v in cpu.items()
             if isinstance(v, dict)
         ),
-        "POST /orders at {rate_per_s}/s (80 % of peak): p50 {p50_ms} ms, p99 {p99_ms} ms, "
-        "{failed} failed".format(**figures["api_post"])
-        + "; at {rate_per_s}/s (20 %): p50 {p50_ms} ms, p99 {p99_ms} ms".format(
-            **figures["api_post_light"]
-        ),
+        "POST /orders at {rate_per_s}/s (80 % of peak): p50 {p50_ms} ms, p95 {p95_ms} ms, "
+        "p99 {p99_ms} ms, {failed} failed, CPUs {cpu_busy_share:.0%} busy".format(
+            **figures["api_post"]
+        )
+        + "; at {rate_per_s}/s (20 %): p50 {p50_ms} ms, p99 {p99_ms} ms, CPUs "
+        "{cpu_busy_share:.0%} busy".format(**figures["api_post_light"]),
         "one hop at a time, p50 and CPU ms (bench/inventory/rabbitmq) per round trip: "
         + "; ".join(_hop(name, f) for name, f in figures["hops"].items()),
         "read model: catch-up {events_per_second} events/s; ".format(

@@ -35,7 +35,7 @@ from ordersaga.bench.hops import hop_figures
 from ordersaga.bench.live_lag import LagWatch, lag_figures
 from ordersaga.bench.load import One, Run, Tick, at_rate, concurrent, sequential
 from ordersaga.bench.orders import OPERATOR, Mix, OrderLoad, Via
-from ordersaga.bench.processes import rss_mib, watching
+from ordersaga.bench.processes import busy_share, rss_mib, watching
 from ordersaga.bench.progress import Progress
 from ordersaga.bench.seeding import Catalog, seed
 from ordersaga.bench.system import System, running_system
@@ -168,8 +168,8 @@ async def _open_loop(
     options: Options,
     progress: Progress,
 ) -> dict[str, Any]:
-    """POST /orders with no wait at `rate` per second (a share of the saga's peak); then the
-    sagas are let end."""
+    """POST /orders with no wait at `rate` per second (a share of the saga's peak), and how busy
+    the machine's CPUs were meanwhile; then the sagas are let end."""
     rate = max(1.0, rate)
     posted: list[str] = []
 
@@ -183,9 +183,11 @@ async def _open_loop(
 
     count = max(1, int(rate * options.open_loop_seconds))
     tick = progress.phase(f"POST /orders at {rate:.1f}/s", count)
+    before = psutil.cpu_times()
     run = await at_rate(post, rate, options.open_loop_seconds, tick)
+    busy = busy_share(before, psutil.cpu_times())
     await _settle(client, posted, progress)
-    return {"rate_per_s": round(rate, 2), **run.figures()}
+    return {"rate_per_s": round(rate, 2), **run.figures(), "cpu_busy_share": busy}
 
 
 async def _settle(client: Client, order_ids: list[str], progress: Progress) -> None:

@@ -46,6 +46,7 @@ async def test_bench_measures_the_floors_the_saga_the_api_and_the_read_model(
     assert figures["saga"]["histories"]["workflows"] == 2 + 6  # the warm-up is not counted
     assert figures["saga"]["histories"]["events_per_workflow"] > 10
     assert figures["api_post"]["failed"] == 0 and figures["api_post_light"]["failed"] == 0
+    assert 0 < figures["api_post"]["cpu_busy_share"] <= 1
     assert figures["saga_code"]["sequential"]["failed"] == 0  # the saga with its steps stubbed
     for kind in ("saga", "floor_a", "saga_code"):  # where one at a time spends its time
         timeline = figures[kind]["sequential"]["timeline"]

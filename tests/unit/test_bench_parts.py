@@ -1,12 +1,14 @@
 """The benchmark's own arithmetic: the order mix, percentiles and ratios."""
 
 from collections import Counter
+from typing import NamedTuple
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
 from ordersaga.bench.load import Run
 from ordersaga.bench.orders import Mix
+from ordersaga.bench.processes import busy_share
 from ordersaga.bench.run import _ratios
 from ordersaga.bench.timeline import phases_of
 
@@ -18,6 +20,20 @@ def test_the_mix_spreads_rejections_and_cancels_evenly_in_their_shares() -> None
     first_hundred = Counter(kinds[:100])
     assert abs(first_hundred["reject"] - 10) <= 2 and abs(first_hundred["cancel"] - 20) <= 2
     assert {Mix().kind(n) for n in range(100)} == {"happy"}
+
+
+class CpuTimes(NamedTuple):
+    user: float
+    system: float
+    idle: float
+    iowait: float
+
+
+def test_the_cpus_busy_share_counts_idle_and_io_wait_as_not_busy() -> None:
+    before = CpuTimes(user=10.0, system=5.0, idle=80.0, iowait=5.0)
+    after = CpuTimes(user=16.0, system=7.0, idle=90.0, iowait=7.0)
+    assert busy_share(before, after) == 0.4  # 8 busy of 20 seconds
+    assert busy_share(before, before) == 0.0
 
 
 def test_a_run_reports_throughput_over_its_wall_time_and_counts_failures() -> None:
