@@ -99,6 +99,7 @@ def _worker(settings: WorkerSettings, client: Client, activities: list[Any]) -> 
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
+        workflow_runner=temporal.workflow_runner(settings),
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         deployment_config=deployment_config(settings),
     )

@@ -155,6 +155,12 @@ class WorkerSettings(TemporalSettings):
         "only queue inside tasks (docs/performance.md)",
     )
     max_concurrent_activities: int = Field(default=100, ge=1)
+    workflow_sandbox: bool = Field(
+        default=False,
+        description="run workflow code in the SDK's sandbox, a runtime guard against I/O, clocks "
+        "and randomness in it: about 10 ms of a saga's latency. The workflow and replay tests "
+        "always run it sandboxed (docs/performance.md)",
+    )
     graceful_shutdown_seconds: float = Field(default=10.0, ge=0)
     role: Literal["all", "workflows", "activities"] = Field(
         default="all",

@@ -19,9 +19,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.runtime import Runtime
 from temporalio.service import RetryConfig
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from ordersaga.codec import EncryptionCodec
-from ordersaga.settings import TemporalSettings
+from ordersaga.settings import TemporalSettings, WorkerSettings
 from ordersaga.telemetry.tracing import temporal_interceptors
 
 DATA_CONVERTER = pydantic_data_converter
@@ -113,3 +115,13 @@ def _indexed(key: SearchAttributeKey[Any]) -> "IndexedValueType.ValueType":
 def cli_type(key: SearchAttributeKey[Any]) -> str:
     """KEYWORD -> Keyword, KEYWORD_LIST -> KeywordList: the `temporal` CLI's spelling."""
     return "".join(part.capitalize() for part in key.indexed_value_type.name.split("_"))
+
+
+def workflow_runner(settings: WorkerSettings) -> WorkflowRunner:
+    """How a worker runs workflow code: in the SDK's sandbox only when the settings ask for it.
+
+    The sandbox checks at run time that workflow code does no I/O and reads no clock or
+    randomness, and costs about 10 ms per saga one at a time. Without it here, the same check
+    runs where it cannot cost a saga anything: the workflow tests' workers and the replayer of
+    the recorded histories run every path sandboxed (tests/unit/test_workflow_runner.py)."""
+    return SandboxedWorkflowRunner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner()

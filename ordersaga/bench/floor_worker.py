@@ -29,6 +29,7 @@ def floor_worker(client: Client, settings: WorkerSettings, task_queue: str) -> W
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
+        workflow_runner=temporal.workflow_runner(settings),
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
     )
 

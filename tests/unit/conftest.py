@@ -7,6 +7,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from ordersaga.temporal import register_search_attributes
 from tests.unit.saga_fakes import FakeWorld
@@ -39,6 +40,9 @@ async def saga_worker(saga_env: WorkflowEnvironment, world: FakeWorld) -> AsyncI
         task_queue=task_queue,
         workflows=[OrderSaga],
         activities=world.activities(),
+        # Sandboxed, whatever the worker's setting: the tests are where workflow code is checked
+        # for I/O, clocks and randomness (ordersaga.temporal.workflow_runner).
+        workflow_runner=SandboxedWorkflowRunner(),
     ):
         yield task_queue
 
