@@ -84,7 +84,8 @@ class TemporalOrders:
                 memo={FINGERPRINT: fingerprint},
                 search_attributes=_search_attributes(order),
                 static_summary=_summary(order),
-                request_eager_start=True,
+                # No eager start: it needs a worker in this process, and the API runs none
+                # (docs/performance.md, "Eager start").
             )
         except WorkflowAlreadyStartedError:
             pass  # finished already: the key was used before

@@ -54,7 +54,6 @@ class FloorA:
                 ]
             ),  # fmt: skip
             static_summary=f"Floor A {order_id}",
-            request_eager_start=True,
         )
         await handle.result()
 
