@@ -38,19 +38,15 @@ def create_engine(url: str, durable: bool = True, **kwargs: Any) -> AsyncEngine:
     return sqlalchemy_asyncio.create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def insert_for(session: AsyncSession, target: Any) -> Any:
-    """INSERT in the session's dialect, for `.on_conflict_do_nothing()` on either backend."""
-    return insert_in(session.get_bind().dialect.name, target)
-
-
 def insert_in(dialect: str, target: Any) -> Any:
     """INSERT in the dialect named (`postgresql`, or SQLite's), with its ON CONFLICT clauses."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
 
 
 def insert_new(session: AsyncSession, table: Any) -> Any:
-    """`INSERT ... ON CONFLICT DO NOTHING` into `table` in the session's dialect, built once per
-    dialect and table: execute it with the rows (building it anew costs more than the insert)."""
+    """`INSERT ... ON CONFLICT DO NOTHING` into `table` (a Core table or a mapped class) in the
+    session's dialect, built once per dialect and table: execute it with the row or rows
+    (building it anew costs more than the insert)."""
     return _insert_new(session.get_bind().dialect.name, table)
 
 

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import Table, or_, update
 
-from ordersaga.database.engine import Sessions, insert_for
+from ordersaga.database.engine import Sessions, insert_new
 
 
 async def hold(
@@ -19,7 +19,7 @@ async def hold(
     until = now + seconds
     async with sessions() as session, session.begin():
         row = {"name": name, "holder": holder, "expires_at": until}
-        await session.execute(insert_for(session, leases).values(row).on_conflict_do_nothing())
+        await session.execute(insert_new(session, leases), row)
         taken = await session.execute(
             update(leases)
             .where(leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_at < now))

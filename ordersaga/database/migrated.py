@@ -13,7 +13,7 @@ from ordersaga.database.engine import (
     Sessions,
     create_engine,
     dispose,
-    insert_for,
+    insert_new,
     session_factory,
 )
 from ordersaga.database.migrations import upgrade_to_head
@@ -49,5 +49,5 @@ async def put_demo_data(sessions: Sessions, demo: DemoData) -> bool:
         if await session.scalar(select(func.count()).select_from(demo.model)):
             return False
         rows = [dict(row) for row in demo.rows]
-        await session.execute(insert_for(session, demo.model).values(rows).on_conflict_do_nothing())
+        await session.execute(insert_new(session, demo.model), rows)
         return True
