@@ -58,7 +58,13 @@ def rss_mib(process: psutil.Process) -> float:
 
 
 def busy_share(before: Any, after: Any) -> float:
-    """How busy the machine's CPUs were between two `psutil.cpu_times()` readings, 0 to 1."""
-    total = sum(after) - sum(before)
-    idle = sum(getattr(after, key, 0.0) - getattr(before, key, 0.0) for key in ("idle", "iowait"))
+    """How busy the machine's CPUs were between two `psutil.cpu_times()` readings, 0 to 1, as
+    psutil's `cpu_percent` counts it: idle and I/O wait are not busy, and a guest's time is
+    already in `user` and `nice`, so it is not counted twice."""
+
+    def delta(keys: tuple[str, ...]) -> float:
+        return sum(getattr(after, key, 0.0) - getattr(before, key, 0.0) for key in keys)
+
+    total = sum(after) - sum(before) - delta(("guest", "guest_nice"))
+    idle = delta(("idle", "iowait"))
     return round(1 - idle / total, 2) if total > 0 else 0.0

@@ -36,6 +36,18 @@ def test_the_cpus_busy_share_counts_idle_and_io_wait_as_not_busy() -> None:
     assert busy_share(before, before) == 0.0
 
 
+class GuestCpuTimes(NamedTuple):
+    user: float
+    idle: float
+    guest: float
+
+
+def test_the_cpus_busy_share_does_not_count_a_guests_time_twice() -> None:
+    before = GuestCpuTimes(user=0.0, idle=0.0, guest=0.0)
+    after = GuestCpuTimes(user=5.0, idle=5.0, guest=5.0)  # the guest's 5 s are within user's
+    assert busy_share(before, after) == 0.5
+
+
 def test_a_run_reports_throughput_over_its_wall_time_and_counts_failures() -> None:
     run = Run(latencies=[0.1] * 98 + [0.5, 1.0], seconds=4.0, failures=["Boom"])
     figures = run.figures()
